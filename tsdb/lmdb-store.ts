@@ -1,0 +1,43 @@
+/**
+ * The LMDB environment of the embedded engine and its four databases
+ * (layout in FORMAT.md). Keys use lmdb's ordered-binary encoding so a metric's
+ * entries are contiguous and splits sort by time.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Database, type RootDatabase, open } from 'lmdb';
+import type { ArchivePolicy } from './archive-policy.js';
+
+export type IncomingKey = [metricId: string, seq: number];
+export type SplitDbKey = [metricId: string, granularity: number, method: string, splitKey: number];
+
+/** What the engine keeps about a metric: the policy its series follow. */
+export interface MetricRecord {
+  readonly policy: ArchivePolicy;
+}
+
+export interface LmdbStore {
+  readonly root: RootDatabase;
+  readonly metrics: Database<MetricRecord, string>;
+  readonly incoming: Database<Buffer, IncomingKey>;
+  readonly raw: Database<Buffer, string>;
+  readonly splits: Database<Buffer, SplitDbKey>;
+}
+
+export function openLmdbStore(dir: string): LmdbStore {
+  mkdirSync(dir, { recursive: true });
+  const root = open({
+    path: join(dir, 'tsdb.lmdb'),
+    maxDbs: 8,
+    // Grows on demand; this only bounds the address space reserved up front.
+    mapSize: 2 ** 34,
+    compression: false,
+  });
+  return {
+    root,
+    metrics: root.openDB<MetricRecord, string>({ name: 'metrics' }),
+    incoming: root.openDB<Buffer, IncomingKey>({ name: 'incoming', encoding: 'binary' }),
+    raw: root.openDB<Buffer, string>({ name: 'raw', encoding: 'binary' }),
+    splits: root.openDB<Buffer, SplitDbKey>({ name: 'splits', encoding: 'binary' }),
+  };
+}

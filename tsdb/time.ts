@@ -1,0 +1,128 @@
+/**
+ * Time inside the store is an integer number of microseconds since the Unix
+ * epoch, held in a float64 (exact up to 2^53 µs, year 2255). Gnocchi keeps
+ * nanoseconds; microseconds are enough for every client we know and keep all
+ * arithmetic in plain doubles.
+ */
+import { InvalidInputError } from './errors.js';
+
+export type Micros = number;
+
+export const US_PER_SECOND = 1_000_000;
+
+/** floor(ts / g) * g, the start of the bucket holding ts. */
+export function floorTo(ts: Micros, granularity: Micros): Micros {
+  return Math.floor(ts / granularity) * granularity;
+}
+
+export function secondsToMicros(seconds: number): Micros {
+  return Math.round(seconds * US_PER_SECOND);
+}
+
+export function microsToSeconds(us: Micros): number {
+  return us / US_PER_SECOND;
+}
+
+const UNITS: Record<string, number> = {
+  us: 1e-6, usec: 1e-6, microsecond: 1e-6, microseconds: 1e-6,
+  ms: 1e-3, msec: 1e-3, millisecond: 1e-3, milliseconds: 1e-3,
+  s: 1, sec: 1, secs: 1, second: 1, seconds: 1,
+  m: 60, min: 60, mins: 60, minute: 60, minutes: 60,
+  h: 3600, hr: 3600, hrs: 3600, hour: 3600, hours: 3600,
+  d: 86400, day: 86400, days: 86400,
+  w: 604800, wk: 604800, week: 604800, weeks: 604800,
+};
+
+/**
+ * Parses a timespan the way Gnocchi accepts them: a number of seconds, or
+ * text such as "5 minutes", "1h30m", "2 days", "-10 seconds". Returns seconds.
+ */
+export function parseTimespanSeconds(field: string, value: unknown): number {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new InvalidInputError(field, `invalid timespan ${value}`);
+    return value;
+  }
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new InvalidInputError(field, `invalid timespan ${JSON.stringify(value)}`);
+  }
+  const text = value.trim();
+  const asNumber = Number(text);
+  if (Number.isFinite(asNumber)) return asNumber;
+  // "HH:MM:SS" as in Python's str(timedelta), optionally preceded by "N day(s), "
+  const clock = /^(?:(\d+) days?, )?(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(text);
+  if (clock) {
+    return Number(clock[1] ?? 0) * 86400 + Number(clock[2]) * 3600 + Number(clock[3]) * 60 + Number(clock[4]);
+  }
+  let sign = 1;
+  let rest = text;
+  if (rest.startsWith('-') || rest.startsWith('+')) {
+    if (rest[0] === '-') sign = -1;
+    rest = rest.slice(1).trim();
+  }
+  const part = /\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*,?/gy;
+  let total = 0;
+  let matched = 0;
+  let m: RegExpExecArray | null;
+  while ((m = part.exec(rest)) !== null) {
+    const unit = UNITS[m[2].toLowerCase()];
+    if (unit === undefined) throw new InvalidInputError(field, `unable to parse timespan ${JSON.stringify(value)}`);
+    total += Number(m[1]) * unit;
+    matched = part.lastIndex;
+  }
+  if (matched === 0 || matched !== rest.length) {
+    throw new InvalidInputError(field, `unable to parse timespan ${JSON.stringify(value)}`);
+  }
+  return sign * total;
+}
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * Parses a timestamp as Gnocchi does: seconds since the epoch (number or
+ * numeric string), an ISO 8601 date-time (UTC unless an offset is given),
+ * or a timespan relative to now ("-5 minutes"). Returns microseconds.
+ */
+export function parseTimestamp(field: string, value: unknown, now: () => number = Date.now): Micros {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new InvalidInputError(field, `invalid timestamp ${value}`);
+    return secondsToMicros(value);
+  }
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new InvalidInputError(field, `unable to parse timestamp ${JSON.stringify(value)}`);
+  }
+  const text = value.trim();
+  const asNumber = Number(text);
+  if (Number.isFinite(asNumber)) return secondsToMicros(asNumber);
+  const m = ISO.exec(text);
+  if (m) {
+    const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', tz] = m;
+    const month = Number(mo);
+    const day = Number(d);
+    if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) {
+      throw new InvalidInputError(field, `unable to parse timestamp ${JSON.stringify(value)}`);
+    }
+    let ms = Date.UTC(Number(y), month - 1, day, Number(h), Number(mi), Number(s));
+    if (tz && tz.toUpperCase() !== 'Z') {
+      const t = tz.replace(':', '');
+      const offsetMin = (t[0] === '-' ? -1 : 1) * (Number(t.slice(1, 3)) * 60 + Number(t.slice(3, 5)));
+      ms -= offsetMin * 60_000;
+    }
+    const micros = frac === '' ? 0 : Math.floor(Number((frac + '000000').slice(0, 6)));
+    return ms * 1000 + micros;
+  }
+  try {
+    return Math.round(now() * 1000 + parseTimespanSeconds(field, text) * US_PER_SECOND);
+  } catch {
+    throw new InvalidInputError(field, `unable to parse timestamp ${JSON.stringify(value)}`);
+  }
+}
+
+/** ISO 8601 with offset, as Gnocchi prints timestamps: 2024-01-01T00:00:00+00:00 */
+export function formatTimestamp(us: Micros): string {
+  const ms = Math.floor(us / 1000);
+  const micros = us - ms * 1000;
+  const iso = new Date(ms).toISOString(); // 2024-01-01T00:00:00.123Z
+  const base = iso.slice(0, 19);
+  const frac = Number(iso.slice(20, 23)) * 1000 + micros;
+  return frac === 0 ? `${base}+00:00` : `${base}.${String(frac).padStart(6, '0')}+00:00`;
+}
