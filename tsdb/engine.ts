@@ -9,6 +9,7 @@ import {
   type Aggregation,
   type ArchivePolicy,
   type ParsedMethod,
+  ALL_METHODS,
   aggregationsOf,
   blockSize,
   findAggregation,
@@ -16,11 +17,11 @@ import {
   rawBackWindow,
 } from './archive-policy.js';
 import { aggregateInto } from './aggregate.js';
-import { decodeSeries, encodeSeries } from './codec.js';
+import { ByteWriter, copySplitColumn, decodeSeries, encodeSeries, forEachSplitColumn, readSplitColumn, startSplit, writeSplitColumn } from './codec.js';
 import { AggregationNotFoundError, InvalidInputError, MetricExistsError, MetricNotFoundError } from './errors.js';
 import { type IncomingKey, type LmdbStore, type SplitDbKey, openLmdbStore } from './lmdb-store.js';
 import { type TailShape, applyBatch, sortBatch } from './raw-tail.js';
-import { type Series, emptySeries, lowerBound, mergeSeries, upperBound } from './series.js';
+import { type Series, emptySeries, lowerBound, mergeSeries, reserve, upperBound } from './series.js';
 import { POINTS_PER_SPLIT, splitKey } from './split.js';
 import { type Micros, US_PER_SECOND } from './time.js';
 
@@ -57,6 +58,28 @@ interface MetricPlan {
   readonly granularities: readonly GranularityPlan[];
 }
 
+/** A metric's plan plus what this process knows of its splits. */
+interface MetricState {
+  readonly plan: MetricPlan;
+  /** per granularity: splits below this key are known deleted */
+  readonly prunedBelow: Float64Array;
+}
+
+/** Series reused across aggregation passes, so a pass allocates nothing per measure. */
+interface Scratch {
+  readonly incoming: Series;
+  readonly batch: Series;
+  readonly tail: Series;
+  readonly merged: Series;
+  readonly existing: Series;
+  readonly splitMerged: Series;
+  /** one per method of the granularity being stored */
+  readonly computed: Series[];
+  /** per method: first computed point not yet stored */
+  readonly froms: Int32Array;
+  readonly writer: ByteWriter;
+}
+
 function planFor(policy: ArchivePolicy): MetricPlan {
   const methods = policy.aggregationMethods.map((m) => parseMethod(m));
   return {
@@ -64,6 +87,11 @@ function planFor(policy: ArchivePolicy): MetricPlan {
     shape: { blockSize: blockSize(policy), backWindow: rawBackWindow(policy) },
     granularities: policy.definition.map((d) => ({ granularity: d.granularity, timespan: d.timespan, methods })),
   };
+}
+
+function stateFor(policy: ArchivePolicy): MetricState {
+  const plan = planFor(policy);
+  return { plan, prunedBelow: new Float64Array(plan.granularities.length).fill(-Infinity) };
 }
 
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
@@ -75,12 +103,15 @@ export interface EngineOptions {
 
 export class Engine {
   private readonly store: LmdbStore;
-  private readonly plans = new Map<string, MetricPlan>();
+  private readonly states = new Map<string, MetricState>();
+  private readonly scratch: Scratch = {
+    incoming: emptySeries(4096), batch: emptySeries(4096), tail: emptySeries(4096), merged: emptySeries(4096),
+    existing: emptySeries(4096), splitMerged: emptySeries(4096),
+    computed: [], froms: new Int32Array(2 * ALL_METHODS.length), writer: new ByteWriter(),
+  };
   private seq: number;
   /** metric id after which the next processing pass starts, so no metric starves */
   private cursor: string | null = null;
-  private pendingHint = true;
-  private processing: Promise<void> | null = null;
   private closed = false;
 
   private constructor(store: LmdbStore) {
@@ -100,7 +131,7 @@ export class Engine {
     if (this.store.metrics.get(metricId) !== undefined) throw new MetricExistsError(metricId);
     await this.store.metrics.put(metricId, { policy });
     await this.store.root.flushed;
-    this.plans.set(metricId, planFor(policy));
+    this.states.set(metricId, stateFor(policy));
   }
 
   hasMetric(metricId: string): boolean {
@@ -124,18 +155,22 @@ export class Engine {
       for (const k of splits.getKeys({ start: [metricId], end: [metricId, Infinity] })) splits.removeSync(k);
     });
     await this.store.root.flushed;
-    this.plans.delete(metricId);
+    this.states.delete(metricId);
+  }
+
+  private stateOf(metricId: string): MetricState | undefined {
+    let state = this.states.get(metricId);
+    if (state === undefined) {
+      const rec = this.store.metrics.get(metricId);
+      if (rec === undefined) return undefined;
+      state = stateFor(rec.policy);
+      this.states.set(metricId, state);
+    }
+    return state;
   }
 
   private planOf(metricId: string): MetricPlan | undefined {
-    let plan = this.plans.get(metricId);
-    if (plan === undefined) {
-      const rec = this.store.metrics.get(metricId);
-      if (rec === undefined) return undefined;
-      plan = planFor(rec.policy);
-      this.plans.set(metricId, plan);
-    }
-    return plan;
+    return this.stateOf(metricId)?.plan;
   }
 
   // ---- ingest --------------------------------------------------------------
@@ -159,7 +194,6 @@ export class Engine {
     if (writes.length === 0) return;
     await Promise.all(writes);
     await this.store.root.flushed;
-    this.pendingHint = true;
   }
 
   /** Number of incoming entries (one per metric per accepted batch) not yet aggregated. */
@@ -171,108 +205,193 @@ export class Engine {
 
   /**
    * Aggregates the pending measures of up to `maxMetrics` metrics in one
-   * transaction. Returns the number of measures consumed (0: nothing pending).
+   * transaction, continuing round-robin from where the last pass stopped.
+   * Returns the number of measures consumed (0: nothing pending).
    */
   processPending(maxMetrics = 256): number {
-    const { incoming } = this.store;
-    const work: { metricId: string; keys: IncomingKey[]; chunks: Buffer[] }[] = [];
-    const collect = (start: IncomingKey | undefined): void => {
-      for (const { key, value } of incoming.getRange(start ? { start } : {})) {
-        const last = work[work.length - 1];
-        if (last && last.metricId === key[0]) {
-          last.keys.push(key);
-          last.chunks.push(value);
-        } else {
-          if (work.length >= maxMetrics) return;
-          if (work.some((w) => w.metricId === key[0])) return; // wrapped around
-          work.push({ metricId: key[0], keys: [key], chunks: [value] });
-        }
-      }
-    };
-    collect(this.cursor === null ? undefined : [this.cursor, MAX_SEQ]);
-    if (work.length < maxMetrics && this.cursor !== null) collect(undefined);
-    if (work.length === 0) {
-      this.pendingHint = false;
-      return 0;
-    }
-    this.cursor = work[work.length - 1].metricId;
-    let consumed = 0;
-    this.store.root.transactionSync(() => {
-      for (const w of work) {
-        consumed += this.aggregateMetric(w.metricId, w.chunks);
-        for (const k of w.keys) incoming.removeSync(k);
-      }
-    });
-    return consumed;
+    let pass = this.processPass(this.cursor, maxMetrics);
+    if (pass === null && this.cursor !== null) pass = this.processPass(null, maxMetrics);
+    this.cursor = pass?.lastMetric ?? null;
+    return pass?.measures ?? 0;
   }
 
-  /** Runs processing passes until nothing is pending, yielding between passes. */
-  async processAll(): Promise<number> {
+  /**
+   * One sweep over every metric with pending measures, in key order, a
+   * transaction per `maxMetrics` metrics, yielding to the event loop between
+   * transactions. Measures arriving during the sweep for metrics already
+   * passed wait for the next sweep, so each metric is folded once per sweep.
+   */
+  async processSweep(maxMetrics = 256): Promise<number> {
+    let after: string | null = null;
     let total = 0;
     for (;;) {
-      const n = this.processPending();
-      if (n === 0 && this.pendingEntries() === 0) return total;
-      total += n;
+      const pass = this.processPass(after, maxMetrics);
+      if (pass === null) return total;
+      total += pass.measures;
+      after = pass.lastMetric;
       await new Promise<void>((r) => setImmediate(r));
     }
   }
 
-  private aggregateMetric(metricId: string, chunks: Buffer[]): number {
-    const plan = this.planOf(metricId);
-    if (!plan) return 0; // metric deleted while its measures waited
-    const incomingSeries = decodeIncoming(chunks);
-    if (incomingSeries.length === 0) return 0;
-    const batch = sortBatch(incomingSeries.ts, incomingSeries.values, incomingSeries.length);
-    const tail = emptySeries(0);
-    const rawBytes = this.store.raw.get(metricId);
-    if (rawBytes !== undefined) decodeSeries(rawBytes, 0, 1, tail);
-    const update = applyBatch(tail, batch, plan.shape);
-    const merged = update.merged;
-    const out = emptySeries(256);
-    for (const g of plan.granularities) {
-      const start = Math.floor(update.recomputeFrom / g.granularity) * g.granularity;
-      for (const m of g.methods) {
-        out.length = 0;
-        aggregateInto(merged.ts, merged.values, merged.length, start, g.granularity, m, out);
-        this.storeAggregated(metricId, g.granularity, g.timespan, m.name, out);
-      }
-    }
-    this.store.raw.putSync(metricId, Buffer.from(encodeSeries(update.tail, 0, update.tail.length, 0, 1)));
-    return incomingSeries.length;
+  /** Sweeps until nothing is pending. */
+  async processAll(): Promise<number> {
+    let total = 0;
+    while (this.pendingEntries() > 0) total += await this.processSweep();
+    return total;
   }
 
-  /** Upserts freshly computed buckets into the stored splits; drops splits past the timespan. */
-  private storeAggregated(metricId: string, g: Micros, timespan: Micros | null, method: string, computed: Series): void {
-    const n = computed.length;
-    if (n === 0) return;
-    const { splits } = this.store;
-    let from = 0;
-    if (timespan !== null) {
-      const oldest = computed.ts[n - 1] - timespan;
-      from = upperBound(computed.ts, n, oldest);
-      const keepKey = splitKey(oldest, g);
-      for (const k of splits.getKeys({ start: [metricId, g, method, -Infinity], end: [metricId, g, method, keepKey] })) {
-        splits.removeSync(k);
+  /**
+   * Starts background aggregation: a sweep every `intervalMs` (like Gnocchi's
+   * metricd processing delay: a longer interval folds more measures per pass).
+   */
+  startProcessor(intervalMs = 1000): { stop(): Promise<void> } {
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    let running: Promise<unknown> = Promise.resolve();
+    const tick = (): void => {
+      running = this.processSweep().then(
+        () => { if (!stopped) timer = setTimeout(tick, intervalMs); },
+        (err: unknown) => { if (!stopped) { this.onProcessorError(err); timer = setTimeout(tick, intervalMs); } },
+      );
+    };
+    timer = setTimeout(tick, intervalMs);
+    return {
+      stop: async () => {
+        stopped = true;
+        clearTimeout(timer);
+        await running;
+      },
+    };
+  }
+
+  /** Called when a background sweep fails; the processor retries on the next tick. */
+  onProcessorError: (err: unknown) => void = (err) => {
+    process.emitWarning(`tsdb: aggregation sweep failed: ${String(err)}`);
+  };
+
+  /** Aggregates the metrics after `after` (null: from the first), up to maxMetrics; null when none pending there. */
+  private processPass(after: string | null, maxMetrics: number): { lastMetric: string; measures: number } | null {
+    const { incoming } = this.store;
+    const work: { metricId: string; keys: IncomingKey[]; chunks: Buffer[] }[] = [];
+    const range = after === null ? {} : { start: [after, MAX_SEQ] as IncomingKey };
+    for (const { key, value } of incoming.getRange(range)) {
+      if (after !== null && key[0] === after) continue;
+      const last = work[work.length - 1];
+      if (last && last.metricId === key[0]) {
+        last.keys.push(key);
+        last.chunks.push(value);
+      } else {
+        if (work.length >= maxMetrics) break;
+        work.push({ metricId: key[0], keys: [key], chunks: [value] });
       }
     }
-    const existing = emptySeries(0);
-    while (from < n) {
-      const key = splitKey(computed.ts[from], g);
-      const end = lowerBound(computed.ts, n, key + g * POINTS_PER_SPLIT, from);
-      const dbKey: SplitDbKey = [metricId, g, method, key];
-      const old = splits.get(dbKey);
-      let data: Uint8Array;
-      if (old === undefined) {
-        data = encodeSeries(computed, from, end, key, g);
-      } else {
-        existing.length = 0;
-        decodeSeries(old, key, g, existing);
-        const part: Series = { ts: computed.ts.subarray(from, end), values: computed.values.subarray(from, end), length: end - from };
-        const mergedSplit = mergeSeries(existing, part);
-        data = encodeSeries(mergedSplit, 0, mergedSplit.length, key, g);
+    if (work.length === 0) return null;
+    let measures = 0;
+    this.store.root.transactionSync(() => {
+      for (const w of work) {
+        measures += this.aggregateMetric(w.metricId, w.chunks);
+        for (const k of w.keys) incoming.removeSync(k);
       }
-      splits.putSync(dbKey, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-      from = end;
+    });
+    return { lastMetric: work[work.length - 1].metricId, measures };
+  }
+
+  private aggregateMetric(metricId: string, chunks: Buffer[]): number {
+    const state = this.stateOf(metricId);
+    if (!state) return 0; // metric deleted while its measures waited
+    const { plan } = state;
+    const s = this.scratch;
+    decodeIncoming(chunks, s.incoming);
+    if (s.incoming.length === 0) return 0;
+    sortBatch(s.incoming.ts, s.incoming.values, s.incoming.length, s.batch);
+    s.tail.length = 0;
+    const rawBytes = this.store.raw.getBinaryFast(metricId);
+    if (rawBytes !== undefined) decodeSeries(rawBytes, 0, 1, s.tail);
+    const update = applyBatch(s.tail, s.batch, plan.shape, s.merged);
+    const merged = s.merged;
+    plan.granularities.forEach((g, gi) => {
+      const start = Math.floor(update.recomputeFrom / g.granularity) * g.granularity;
+      while (s.computed.length < g.methods.length) s.computed.push(emptySeries(1024));
+      g.methods.forEach((m, k) => {
+        s.computed[k].length = 0;
+        aggregateInto(merged.ts, merged.values, merged.length, start, g.granularity, m, s.computed[k]);
+      });
+      this.storeGranularity(metricId, state, gi, g);
+    });
+    this.store.raw.putSync(metricId, encodeSeries(merged, update.keepFrom, merged.length, 0, 1));
+    return s.incoming.length;
+  }
+
+  /**
+   * Upserts the freshly computed buckets of every method of one granularity
+   * (in scratch.computed) into the stored splits, and drops splits wholly
+   * past the timespan.
+   */
+  private storeGranularity(metricId: string, state: MetricState, gi: number, plan: GranularityPlan): void {
+    const { splits } = this.store;
+    const { computed, existing, splitMerged, writer } = this.scratch;
+    const g = plan.granularity;
+    const methods = plan.methods;
+    const froms = this.scratch.froms;
+    let keepKey = Infinity;
+    for (let k = 0; k < methods.length; k++) {
+      const c = computed[k];
+      froms[k] = 0;
+      if (c.length > 0 && plan.timespan !== null) {
+        // Gnocchi truncates each method's new points against its own newest point.
+        const oldest = c.ts[c.length - 1] - plan.timespan;
+        froms[k] = upperBound(c.ts, c.length, oldest);
+        keepKey = Math.min(keepKey, splitKey(oldest, g));
+      }
+    }
+    if (keepKey !== Infinity && keepKey > state.prunedBelow[gi]) {
+      for (const key of splits.getKeys({ start: [metricId, g, -Infinity], end: [metricId, g, keepKey] })) splits.removeSync(key);
+      state.prunedBelow[gi] = keepKey;
+    }
+    const width = g * POINTS_PER_SPLIT;
+    const columns: { method: string; block: Uint8Array }[] = [];
+    for (;;) {
+      let key = Infinity;
+      for (let k = 0; k < methods.length; k++) {
+        if (froms[k] < computed[k].length) key = Math.min(key, splitKey(computed[k].ts[froms[k]], g));
+      }
+      if (key === Infinity) return;
+      const dbKey: SplitDbKey = [metricId, g, key];
+      columns.length = 0;
+      const old = splits.getBinaryFast(dbKey);
+      if (old !== undefined) {
+        try {
+          forEachSplitColumn(old, (method, block) => columns.push({ method, block }));
+        } catch {
+          columns.length = 0; // a damaged split is rewritten from what we have
+        }
+      }
+      let count = columns.length;
+      for (const m of methods) if (!columns.some((c) => c.method === m.name)) count++;
+      startSplit(writer, count);
+      for (const col of columns) {
+        if (!methods.some((m) => m.name === col.method)) copySplitColumn(writer, col.method, col.block);
+      }
+      for (let k = 0; k < methods.length; k++) {
+        const c = computed[k];
+        const from = froms[k];
+        const end = lowerBound(c.ts, c.length, key + width, from);
+        froms[k] = end;
+        const name = methods[k].name;
+        const col = columns.find((x) => x.method === name);
+        if (col === undefined) {
+          writeSplitColumn(writer, name, c, from, end, key, g);
+        } else if (end === from) {
+          copySplitColumn(writer, name, col.block);
+        } else {
+          existing.length = 0;
+          decodeSeries(col.block, key, g, existing);
+          const part: Series = { ts: c.ts.subarray(from, end), values: c.values.subarray(from, end), length: end - from };
+          mergeSeries(existing, part, splitMerged);
+          writeSplitColumn(writer, name, splitMerged, 0, splitMerged.length, key, g);
+        }
+      }
+      splits.putSync(dbKey, writer.view());
     }
   }
 
@@ -304,12 +423,14 @@ export class Engine {
     const from = options.from ?? null;
     const to = options.to ?? null;
     const series = emptySeries(0);
-    const start: SplitDbKey = [metricId, g, agg.method, from === null ? -Infinity : splitKey(from, g)];
-    const end: SplitDbKey = [metricId, g, agg.method, to === null ? Infinity : splitKey(to, g) + 1];
+    const start: SplitDbKey = [metricId, g, from === null ? -Infinity : splitKey(from, g)];
+    const end: SplitDbKey = [metricId, g, to === null ? Infinity : splitKey(to, g) + 1];
     for (const { key, value } of this.store.splits.getRange({ start, end })) {
+      const before = series.length;
       try {
-        decodeSeries(value, key[3], g, series);
+        readSplitColumn(value, agg.method, key[2], g, series);
       } catch {
+        series.length = before;
         // A damaged split reads as empty, as in Gnocchi; the rest of the series stays readable.
       }
     }
@@ -369,10 +490,11 @@ function encodeIncoming(batchIndex: number, timestamps: ArrayLike<number>, value
 
 let incomingScratch = new Float64Array(4096);
 
-function decodeIncoming(chunks: Buffer[]): Series {
+function decodeIncoming(chunks: Buffer[], out: Series): void {
   let total = 0;
   for (const c of chunks) total += c.length / 16;
-  const out = emptySeries(total);
+  out.length = 0;
+  reserve(out, total);
   for (const c of chunks) {
     const n = c.length / 16;
     if (incomingScratch.length < n * 2) incomingScratch = new Float64Array(n * 2);
@@ -381,5 +503,4 @@ function decodeIncoming(chunks: Buffer[]): Series {
     out.values.set(incomingScratch.subarray(n, 2 * n), out.length);
     out.length += n;
   }
-  return out;
 }

@@ -9,7 +9,7 @@ import { type Database, type RootDatabase, open } from 'lmdb';
 import type { ArchivePolicy } from './archive-policy.js';
 
 export type IncomingKey = [metricId: string, seq: number];
-export type SplitDbKey = [metricId: string, granularity: number, method: string, splitKey: number];
+export type SplitDbKey = [metricId: string, granularity: number, splitKey: number];
 
 /** What the engine keeps about a metric: the policy its series follow. */
 export interface MetricRecord {

@@ -4,7 +4,7 @@
  * It holds whole blocks of the coarsest granularity: the newest block plus
  * `backWindow` blocks behind it. Measures older than that are ignored.
  */
-import { type Series, emptySeries, lowerBound } from './series.js';
+import { type Series, lowerBound, mergeSeries, reserve } from './series.js';
 import type { Micros } from './time.js';
 
 export interface TailShape {
@@ -23,10 +23,11 @@ export function firstBlockTimestamp(tail: Series, shape: TailShape): Micros {
 /**
  * Sorts a batch by timestamp, then value (numpy's structured sort), and keeps
  * one point per timestamp: the first after sorting, i.e. the smallest value,
- * which is what Gnocchi keeps. Returns a new series.
+ * which is what Gnocchi keeps. Writes into `out` (overwritten).
  */
-export function sortBatch(ts: Float64Array, values: Float64Array, n: number): Series {
-  const out = emptySeries(n);
+export function sortBatch(ts: Float64Array, values: Float64Array, n: number, out: Series): Series {
+  out.length = 0;
+  reserve(out, n);
   let sorted = true;
   for (let i = 1; i < n; i++) {
     if (ts[i] <= ts[i - 1]) { sorted = false; break; }
@@ -53,55 +54,24 @@ export function sortBatch(ts: Float64Array, values: Float64Array, n: number): Se
 }
 
 export interface TailUpdate {
-  /** the tail after the batch, already truncated to whole blocks */
-  readonly tail: Series;
   /** buckets from the one holding this timestamp on must be recomputed */
   readonly recomputeFrom: Micros;
-  /** the merged series before truncation: what the recomputation reads */
-  readonly merged: Series;
-  /** the oldest-block timestamp before this batch (null for a new metric) */
-  readonly previousFirstBlock: Micros | null;
-  /** ... and after it */
-  readonly firstBlock: Micros;
+  /** the new tail is merged[keepFrom, merged.length): whole blocks only */
+  readonly keepFrom: number;
 }
 
 /**
- * Adds a sorted, de-duplicated batch to the tail. Batch points older than the
- * tail's oldest block are dropped; a batch point replaces a tail point with
- * the same timestamp.
+ * Adds a sorted, de-duplicated batch to the tail, writing the union into
+ * `merged` (what the recomputation reads). Batch points older than the tail's
+ * oldest block are dropped; a batch point replaces a tail point with the same
+ * timestamp.
  */
-export function applyBatch(tail: Series, batch: Series, shape: TailShape): TailUpdate {
+export function applyBatch(tail: Series, batch: Series, shape: TailShape, merged: Series): TailUpdate {
   let from = 0;
-  let previousFirstBlock: Micros | null = null;
-  if (tail.length > 0) {
-    previousFirstBlock = firstBlockTimestamp(tail, shape);
-    from = lowerBound(batch.ts, batch.length, previousFirstBlock);
-  }
-  const merged = emptySeries(tail.length + batch.length - from);
-  const mt = merged.ts;
-  const mv = merged.values;
-  let i = 0;
-  let j = from;
-  let n = 0;
-  while (i < tail.length && j < batch.length) {
-    const a = tail.ts[i];
-    const b = batch.ts[j];
-    if (a < b) {
-      mt[n] = a; mv[n++] = tail.values[i++];
-    } else {
-      mt[n] = b; mv[n++] = batch.values[j++];
-      if (a === b) i++;
-    }
-  }
-  while (i < tail.length) { mt[n] = tail.ts[i]; mv[n++] = tail.values[i++]; }
-  while (j < batch.length) { mt[n] = batch.ts[j]; mv[n++] = batch.values[j++]; }
-  merged.length = n;
-
+  if (tail.length > 0) from = lowerBound(batch.ts, batch.length, firstBlockTimestamp(tail, shape));
+  const accepted: Series = { ts: batch.ts.subarray(from), values: batch.values.subarray(from), length: batch.length - from };
+  mergeSeries(tail, accepted, merged);
   const recomputeFrom = Math.max(merged.ts[0], batch.ts[0]);
-  const firstBlock = firstBlockTimestamp(merged, shape);
-  const keepFrom = lowerBound(merged.ts, n, firstBlock);
-  const truncated: Series = keepFrom === 0
-    ? merged
-    : { ts: merged.ts.subarray(keepFrom, n), values: merged.values.subarray(keepFrom, n), length: n - keepFrom };
-  return { tail: truncated, recomputeFrom, merged, previousFirstBlock, firstBlock };
+  const keepFrom = lowerBound(merged.ts, merged.length, firstBlockTimestamp(merged, shape));
+  return { recomputeFrom, keepFrom };
 }

@@ -65,11 +65,12 @@ export function slice(s: Series, from: number, to: number): Series {
 }
 
 /**
- * Union of two sorted series; where both have a timestamp, `newer` wins.
- * Writes into a new series.
+ * Union of two sorted series into `out` (overwritten); where both have a
+ * timestamp, `newer` wins.
  */
-export function mergeSeries(older: Series, newer: Series): Series {
-  const out = emptySeries(older.length + newer.length);
+export function mergeSeries(older: Series, newer: Series, out: Series): Series {
+  out.length = 0;
+  reserve(out, older.length + newer.length);
   let i = 0;
   let j = 0;
   let n = 0;

@@ -1,0 +1,34 @@
+/**
+ * Child process for the crash test: ingests batches into the engine with a few
+ * writes in flight, aggregates concurrently, and prints "ack <batch>" once each
+ * batch's write is acknowledged. The parent kills it with SIGKILL at a random
+ * moment. Usage: crash-ingest-child.ts DIR FIRST_BATCH
+ */
+import { makeArchivePolicy } from '../../tsdb/archive-policy.js';
+import { Engine } from '../../tsdb/engine.js';
+import { CRASH_METRICS, batchMeasures, crashPolicyInput } from './crash-workload.js';
+
+const [dir, firstArg] = process.argv.slice(2);
+const engine = Engine.open({ path: dir });
+const policy = makeArchivePolicy(crashPolicyInput);
+for (let m = 0; m < CRASH_METRICS; m++) {
+  if (!engine.hasMetric(`m${m}`)) await engine.createMetric(`m${m}`, policy);
+}
+process.stdout.write('ready\n');
+
+let next = Number(firstArg);
+async function writer(): Promise<never> {
+  for (;;) {
+    const b = next++;
+    const { metricId, timestamps, values } = batchMeasures(b);
+    await engine.addMeasures([{ metricId, timestamps, values }]);
+    process.stdout.write(`ack ${b}\n`);
+  }
+}
+async function aggregator(): Promise<never> {
+  for (;;) {
+    engine.processPending(4);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+await Promise.all([writer(), writer(), writer(), writer(), aggregator()]);

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Engine } from '../../tsdb/engine.js';
+import { CRASH_BASE_US, CRASH_METRICS, MEASURES_PER_BATCH } from '../helpers/crash-workload.js';
+
+const child = fileURLToPath(new URL('../helpers/crash-ingest-child.ts', import.meta.url));
+
+/** Runs the child until it has acknowledged `minAcks` batches plus a random delay, then SIGKILLs it. */
+async function runAndKill(dir: string, firstBatch: number, minAcks: number): Promise<number[]> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', child, dir, String(firstBatch)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const acks: number[] = [];
+  const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
+  let killTimer: NodeJS.Timeout | undefined;
+  for await (const line of createInterface({ input: proc.stdout })) {
+    if (line.startsWith('ack ')) acks.push(Number(line.slice(4)));
+    if (acks.length === minAcks) {
+      killTimer = setTimeout(() => proc.kill('SIGKILL'), Math.floor(Math.random() * 40));
+    }
+  }
+  await exited;
+  clearTimeout(killTimer);
+  assert.equal(proc.signalCode, 'SIGKILL', 'the child must die by SIGKILL, not by itself');
+  return acks;
+}
+
+describe('crash safety', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tally-crash-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('counts every acknowledged measure exactly once across SIGKILLs', { timeout: 120_000 }, async () => {
+    const acked = new Set<number>();
+    let firstBatch = 0;
+    for (let round = 0; round < 3; round++) {
+      for (const b of await runAndKill(dir, firstBatch, 150)) acked.add(b);
+      firstBatch += 100_000; // batch numbers of the next run never collide with unacknowledged ones
+    }
+    assert.ok(acked.size >= 450);
+
+    const engine = Engine.open({ path: dir });
+    try {
+      await engine.processAll();
+      assert.equal(engine.pendingEntries(), 0);
+      const seen = new Map<number, number>(); // batch → measures found
+      let total = 0;
+      for (let m = 0; m < CRASH_METRICS; m++) {
+        const perMs = engine.read(`m${m}`, { method: 'count', granularity: 1000 });
+        const sums = engine.read(`m${m}`, { method: 'sum', granularity: 1000 });
+        for (let i = 0; i < perMs.length; i++) {
+          assert.equal(perMs.values[i], 1, 'no measure is counted twice');
+          const k = (perMs.ts[i] - CRASH_BASE_US) / 1000;
+          assert.equal(sums.values[i], k, 'each bucket holds its own measure');
+          const b = Math.floor(k / MEASURES_PER_BATCH);
+          assert.equal(b % CRASH_METRICS, m);
+          seen.set(b, (seen.get(b) ?? 0) + 1);
+        }
+        const daily = engine.read(`m${m}`, { method: 'count', granularity: 86_400_000_000 });
+        const dayTotal = Array.from(daily.values.subarray(0, daily.length)).reduce((a, b) => a + b, 0);
+        assert.equal(dayTotal, perMs.length, 'both granularities saw the same measures');
+        total += perMs.length;
+      }
+      for (const b of acked) assert.equal(seen.get(b), MEASURES_PER_BATCH, `acknowledged batch ${b} is complete`);
+      for (const [b, n] of seen) assert.equal(n, MEASURES_PER_BATCH, `batch ${b} is all or nothing`);
+      assert.ok(total >= acked.size * MEASURES_PER_BATCH);
+    } finally {
+      await engine.close();
+    }
+  });
+});
