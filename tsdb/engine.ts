@@ -134,6 +134,10 @@ export class Engine {
     this.states.set(metricId, stateFor(policy));
   }
 
+  metricCount(): number {
+    return this.store.metrics.getCount();
+  }
+
   hasMetric(metricId: string): boolean {
     return this.planOf(metricId) !== undefined;
   }

@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The `tally` command. Sources are TypeScript, loaded through tsx.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../cli/main.ts');
+try {
+  await main(process.argv);
+} catch (err) {
+  process.stderr.write(`tally: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+}

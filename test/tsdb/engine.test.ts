@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { makeArchivePolicy } from '../../tsdb/archive-policy.js';
+import { aggregateAcross } from '../../tsdb/cross-aggregate.js';
+import { Engine } from '../../tsdb/engine.js';
+import { AggregationNotFoundError, InvalidInputError, MetricExistsError, MetricNotFoundError, UnaggregableSeriesError } from '../../tsdb/errors.js';
+
+const S = 1_000_000;
+const T0 = Date.UTC(2024, 0, 1) * 1000;
+
+describe('engine', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tally-engine-'));
+  let engine: Engine;
+  const policy = makeArchivePolicy({ name: 'p', aggregation_methods: ['mean', 'count', 'sum'], definition: [{ granularity: 60, points: 5 }, { granularity: 3600 }] });
+
+  before(async () => {
+    engine = Engine.open({ path: dir });
+    await engine.createMetric('m', policy);
+  });
+  after(async () => {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('rejects a bad batch whole, naming the field, and writes nothing', async () => {
+    const cases: [number[], number[], string][] = [
+      [[T0, T0 + S], [1, NaN], 'measures[1][1].value'],
+      [[T0, T0 + S], [Infinity, 1], 'measures[1][0].value'],
+      [[T0, NaN], [1, 2], 'measures[1][1].timestamp'],
+      [[-5 * S], [1], 'measures[1][0].timestamp'],
+      [[T0, T0 + S], [1], 'measures[1]'],
+    ];
+    for (const [timestamps, values, field] of cases) {
+      await assert.rejects(
+        engine.addMeasures([{ metricId: 'm', timestamps: [T0], values: [1] }, { metricId: 'm', timestamps, values }]),
+        (e: unknown) => e instanceof InvalidInputError && e.field === field,
+        field,
+      );
+    }
+    await assert.rejects(engine.addMeasures([{ metricId: 'm', timestamps: [T0], values: [1] }, { metricId: 'nope', timestamps: [T0], values: [1] }]), MetricNotFoundError);
+    assert.equal(engine.pendingEntries(), 0, 'a rejected call leaves nothing behind');
+  });
+
+  it('knows its metrics', async () => {
+    await assert.rejects(engine.createMetric('m', policy), MetricExistsError);
+    assert.throws(() => engine.read('nope', { method: 'mean', granularity: 60 * S }), MetricNotFoundError);
+    assert.throws(() => engine.read('m', { method: 'max', granularity: 60 * S }), AggregationNotFoundError);
+    assert.throws(() => engine.read('m', { method: 'mean', granularity: 61 * S }), AggregationNotFoundError);
+  });
+
+  it('aggregates in the background and keeps only the retained points', async () => {
+    const processor = engine.startProcessor(10);
+    const ts = Array.from({ length: 600 }, (_, i) => T0 + i * 10 * S);
+    await engine.addMeasures([{ metricId: 'm', timestamps: ts, values: ts.map(() => 2) }]);
+    for (let i = 0; i < 200 && engine.pendingEntries() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await processor.stop();
+    assert.equal(engine.pendingEntries(), 0);
+    const perMinute = engine.read('m', { method: 'count', granularity: 60 * S });
+    assert.deepEqual(Array.from(perMinute.values), [6, 6, 6, 6, 6], '5 points of retention');
+    assert.equal(perMinute.ts[4], T0 + 99 * 60 * S);
+    const hourly = engine.read('m', { method: 'sum', granularity: 3600 * S });
+    assert.deepEqual(Array.from(hourly.values), [720, 480]);
+    const window = engine.read('m', { method: 'sum', granularity: 3600 * S, from: T0 + 1800 * S, to: T0 + 3600 * S });
+    assert.deepEqual(Array.from(window.values), [720], 'from is rounded down to the granularity, to is exclusive');
+  });
+
+  it('survives a reopen with its data and deletes metrics whole', async () => {
+    await engine.close();
+    engine = Engine.open({ path: dir });
+    assert.equal(engine.read('m', { method: 'sum', granularity: 3600 * S }).length, 2);
+    await engine.createMetric('gone', policy);
+    await engine.addMeasures([{ metricId: 'gone', timestamps: [T0], values: [1] }]);
+    await engine.processAll();
+    await engine.addMeasures([{ metricId: 'gone', timestamps: [T0 + S], values: [1] }]);
+    await engine.deleteMetric('gone');
+    assert.equal(engine.hasMetric('gone'), false);
+    assert.equal(engine.pendingEntries(), 0);
+    await engine.createMetric('gone', policy);
+    assert.equal(engine.read('gone', { method: 'count', granularity: 60 * S }).length, 0, 'a re-created metric starts empty');
+  });
+
+  it('refuses to aggregate metrics without a common granularity', async () => {
+    await engine.createMetric('other', makeArchivePolicy({ name: 'o', aggregation_methods: ['mean'], definition: [{ granularity: 300 }] }));
+    assert.throws(
+      () => aggregateAcross(engine, [{ metricId: 'm', method: 'mean' }, { metricId: 'other', method: 'mean' }], ['aggregate', 'mean', ['metric', ['m', 'mean'], ['other', 'mean']]]),
+      (e: unknown) => e instanceof UnaggregableSeriesError && e.reason === 'No granularity match',
+    );
+    assert.throws(
+      () => aggregateAcross(engine, [{ metricId: 'm', method: 'mean' }, { metricId: 'other', method: 'mean' }], ['metric', ['m', 'mean'], ['other', 'mean']], { granularities: [60 * S] }),
+      (e: unknown) => e instanceof UnaggregableSeriesError && e.reason === 'Granularities are missing',
+    );
+    assert.throws(() => aggregateAcross(engine, [{ metricId: 'other', method: 'max' }], ['metric', 'other', 'max']), AggregationNotFoundError);
+  });
+});
