@@ -5,6 +5,7 @@
  * transaction consumes a metric's incoming entries, rewrites its raw tail and
  * writes the changed splits, so a crash loses or double-counts nothing.
  */
+import { Worker } from 'node:worker_threads';
 import {
   type Aggregation,
   type ArchivePolicy,
@@ -19,7 +20,7 @@ import {
 import { aggregateInto } from './aggregate.js';
 import { ByteWriter, copySplitColumn, decodeSeries, encodeSeries, forEachSplitColumn, readSplitColumn, startSplit, writeSplitColumn } from './codec.js';
 import { AggregationNotFoundError, InvalidInputError, MetricExistsError, MetricNotFoundError } from './errors.js';
-import { type IncomingKey, type LmdbStore, type SplitDbKey, openLmdbStore } from './lmdb-store.js';
+import { type IncomingKey, type LmdbStore, type MetricRecord, type SplitDbKey, openLmdbStore } from './lmdb-store.js';
 import { type TailShape, applyBatch, sortBatch } from './raw-tail.js';
 import { type Series, emptySeries, lowerBound, mergeSeries, reserve, upperBound } from './series.js';
 import { POINTS_PER_SPLIT, splitKey } from './split.js';
@@ -60,6 +61,7 @@ interface MetricPlan {
 
 /** A metric's plan plus what this process knows of its splits. */
 interface MetricState {
+  readonly generation: number;
   readonly plan: MetricPlan;
   /** per granularity: splits below this key are known deleted */
   readonly prunedBelow: Float64Array;
@@ -89,12 +91,26 @@ function planFor(policy: ArchivePolicy): MetricPlan {
   };
 }
 
-function stateFor(policy: ArchivePolicy): MetricState {
-  const plan = planFor(policy);
-  return { plan, prunedBelow: new Float64Array(plan.granularities.length).fill(-Infinity) };
+function stateFor(record: MetricRecord): MetricState {
+  const plan = planFor(record.policy);
+  return { generation: record.generation, plan, prunedBelow: new Float64Array(plan.granularities.length).fill(-Infinity) };
 }
 
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
+
+export interface ProcessorOptions {
+  /** pause between sweeps, ms (default 1000) */
+  readonly intervalMs?: number;
+  /** sweep on a worker thread (default false: on this thread, between events) */
+  readonly thread?: boolean;
+}
+
+export interface BackgroundProcessor {
+  /** start the next sweep now rather than at the end of the interval */
+  sweepSoon(): void;
+  /** finishes the sweep in progress and stops */
+  stop(): Promise<void>;
+}
 
 export interface EngineOptions {
   /** directory holding tsdb.lmdb */
@@ -103,6 +119,7 @@ export interface EngineOptions {
 
 export class Engine {
   private readonly store: LmdbStore;
+  private readonly path: string;
   private readonly states = new Map<string, MetricState>();
   private readonly scratch: Scratch = {
     incoming: emptySeries(4096), batch: emptySeries(4096), tail: emptySeries(4096), merged: emptySeries(4096),
@@ -114,24 +131,28 @@ export class Engine {
   private cursor: string | null = null;
   private closed = false;
 
-  private constructor(store: LmdbStore) {
+  private constructor(store: LmdbStore, path: string) {
     this.store = store;
+    this.path = path;
     let maxSeq = 0;
     for (const key of store.incoming.getKeys()) if (key[1] > maxSeq) maxSeq = key[1];
     this.seq = Math.max(maxSeq + 1, Date.now() * 1000);
   }
 
   static open(options: EngineOptions): Engine {
-    return new Engine(openLmdbStore(options.path));
+    return new Engine(openLmdbStore(options.path), options.path);
   }
 
   // ---- metrics -------------------------------------------------------------
 
   async createMetric(metricId: string, policy: ArchivePolicy): Promise<void> {
-    if (this.store.metrics.get(metricId) !== undefined) throw new MetricExistsError(metricId);
-    await this.store.metrics.put(metricId, { policy });
+    const record = { generation: this.seq++, policy };
+    const created = await this.store.metrics.ifNoExists(metricId, () => {
+      this.store.metrics.put(metricId, record);
+    });
+    if (!created) throw new MetricExistsError(metricId);
     await this.store.root.flushed;
-    this.states.set(metricId, stateFor(policy));
+    this.states.set(metricId, stateFor(record));
   }
 
   metricCount(): number {
@@ -162,12 +183,16 @@ export class Engine {
     this.states.delete(metricId);
   }
 
+  /** The metric's state, checked against the store: another engine may have deleted or re-created it. */
   private stateOf(metricId: string): MetricState | undefined {
+    const rec = this.store.metrics.get(metricId);
+    if (rec === undefined) {
+      this.states.delete(metricId);
+      return undefined;
+    }
     let state = this.states.get(metricId);
-    if (state === undefined) {
-      const rec = this.store.metrics.get(metricId);
-      if (rec === undefined) return undefined;
-      state = stateFor(rec.policy);
+    if (state === undefined || state.generation !== rec.generation) {
+      state = stateFor(rec);
       this.states.set(metricId, state);
     }
     return state;
@@ -247,8 +272,12 @@ export class Engine {
   /**
    * Starts background aggregation: a sweep every `intervalMs` (like Gnocchi's
    * metricd processing delay: a longer interval folds more measures per pass).
+   * With `thread`, sweeps run on a worker thread with its own view of the
+   * store, leaving this thread to ingest and serve reads.
    */
-  startProcessor(intervalMs = 1000): { stop(): Promise<void> } {
+  startProcessor(options: ProcessorOptions = {}): BackgroundProcessor {
+    const intervalMs = options.intervalMs ?? 1000;
+    if (options.thread) return this.startWorkerProcessor(intervalMs);
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
     let running: Promise<unknown> = Promise.resolve();
@@ -260,10 +289,43 @@ export class Engine {
     };
     timer = setTimeout(tick, intervalMs);
     return {
+      sweepSoon: () => {
+        if (stopped) return;
+        clearTimeout(timer);
+        void running.then(() => { if (!stopped) { clearTimeout(timer); timer = setTimeout(tick, 0); } });
+      },
       stop: async () => {
         stopped = true;
         clearTimeout(timer);
         await running;
+      },
+    };
+  }
+
+  private startWorkerProcessor(intervalMs: number): BackgroundProcessor {
+    // The sources are TypeScript loaded through tsx: the worker registers it before importing its module.
+    const bootstrap = [
+      `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))};`,
+      'register();',
+      `await import(${JSON.stringify(new URL('./processor-worker.ts', import.meta.url).href)});`,
+    ].join('\n');
+    const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), {
+      workerData: { path: this.path, intervalMs },
+    });
+    const stopped = new Promise<void>((resolve, reject) => {
+      worker.on('message', (msg: unknown) => {
+        if (msg === 'stopped') resolve();
+        else if (typeof msg === 'object' && msg !== null && 'error' in msg) this.onProcessorError(msg.error);
+      });
+      worker.on('error', reject);
+      worker.on('exit', () => resolve());
+    });
+    return {
+      sweepSoon: () => worker.postMessage('sweep'),
+      stop: async () => {
+        worker.postMessage('stop');
+        await stopped;
+        await worker.terminate();
       },
     };
   }

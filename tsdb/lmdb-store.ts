@@ -13,6 +13,8 @@ export type SplitDbKey = [metricId: string, granularity: number, splitKey: numbe
 
 /** What the engine keeps about a metric: the policy its series follow. */
 export interface MetricRecord {
+  /** unique per creation, so engines sharing the store notice a re-created metric */
+  readonly generation: number;
   readonly policy: ArchivePolicy;
 }
 

@@ -52,7 +52,7 @@ describe('engine', () => {
   });
 
   it('aggregates in the background and keeps only the retained points', async () => {
-    const processor = engine.startProcessor(10);
+    const processor = engine.startProcessor({ intervalMs: 10 });
     const ts = Array.from({ length: 600 }, (_, i) => T0 + i * 10 * S);
     await engine.addMeasures([{ metricId: 'm', timestamps: ts, values: ts.map(() => 2) }]);
     for (let i = 0; i < 200 && engine.pendingEntries() > 0; i++) await new Promise((r) => setTimeout(r, 10));
@@ -65,6 +65,37 @@ describe('engine', () => {
     assert.deepEqual(Array.from(hourly.values), [720, 480]);
     const window = engine.read('m', { method: 'sum', granularity: 3600 * S, from: T0 + 1800 * S, to: T0 + 3600 * S });
     assert.deepEqual(Array.from(window.values), [720], 'from is rounded down to the granularity, to is exclusive');
+  });
+
+  it('aggregates on a worker thread; this thread sees the results at once', async () => {
+    await engine.createMetric('threaded', policy);
+    const processor = engine.startProcessor({ intervalMs: 5, thread: true });
+    try {
+      for (let round = 1; round <= 3; round++) {
+        await engine.addMeasures([{ metricId: 'threaded', timestamps: [T0 + round * 60 * S], values: [round] }]);
+        processor.sweepSoon();
+        let seen = 0;
+        for (let i = 0; i < 500 && seen < round; i++) {
+          await new Promise((r) => setTimeout(r, 5));
+          seen = engine.read('threaded', { method: 'count', granularity: 60 * S }).length;
+        }
+        assert.equal(seen, round, `round ${round} aggregated by the worker and visible here`);
+      }
+      // a metric deleted and re-created with another policy is seen as new by the worker
+      await engine.deleteMetric('threaded');
+      await engine.createMetric('threaded', makeArchivePolicy({ name: 'q', aggregation_methods: ['max'], definition: [{ granularity: 120 }] }));
+      await engine.addMeasures([{ metricId: 'threaded', timestamps: [T0], values: [9] }]);
+      processor.sweepSoon();
+      let points = 0;
+      for (let i = 0; i < 500 && points === 0; i++) {
+        await new Promise((r) => setTimeout(r, 5));
+        points = engine.read('threaded', { method: 'max', granularity: 120 * S }).length;
+      }
+      assert.equal(points, 1);
+    } finally {
+      await processor.stop();
+    }
+    assert.equal(engine.read('threaded', { method: 'max', granularity: 120 * S }).values[0], 9);
   });
 
   it('survives a reopen with its data and deletes metrics whole', async () => {

@@ -1,0 +1,46 @@
+/**
+ * Background aggregation on its own thread: opens the same store and runs a
+ * sweep every interval, so ingest and aggregation use separate cores. Started
+ * by Engine.startProcessor({ thread: true }); 'stop' ends it after the sweep
+ * in progress.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { Engine } from './engine.js';
+
+interface ProcessorWorkerData {
+  readonly path: string;
+  readonly intervalMs: number;
+}
+
+const { path, intervalMs } = workerData as ProcessorWorkerData;
+const port = parentPort!;
+const engine = Engine.open({ path });
+let stopping = false;
+let wake: (() => void) | null = null;
+port.on('message', (msg: unknown) => {
+  if (msg === 'stop') {
+    stopping = true;
+    wake?.();
+  } else if (msg === 'sweep') {
+    wake?.();
+  }
+});
+while (!stopping) {
+  try {
+    // Modest transactions: each commit is synced, and ingest waits for the write lock meanwhile.
+    await engine.processSweep(128);
+  } catch (err) {
+    port.postMessage({ error: err instanceof Error ? err.stack ?? err.message : String(err) });
+  }
+  if (stopping) break;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, intervalMs);
+    wake = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+  wake = null;
+}
+await engine.close();
+port.postMessage('stopped');
