@@ -5,6 +5,7 @@
  * transaction consumes a metric's incoming entries, rewrites its raw tail and
  * writes the changed splits, so a crash loses or double-counts nothing.
  */
+import { randomInt } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import {
   type Aggregation,
@@ -127,6 +128,7 @@ export class Engine {
     computed: [], froms: new Int32Array(2 * ALL_METHODS.length), writer: new ByteWriter(),
   };
   private seq: number;
+  private readonly writerId = randomInt(2 ** 31);
   /** metric id after which the next processing pass starts, so no metric starves */
   private cursor: string | null = null;
   private closed = false;
@@ -176,7 +178,7 @@ export class Engine {
     this.store.root.transactionSync(() => {
       metrics.removeSync(metricId);
       raw.removeSync(metricId);
-      for (const k of incoming.getKeys({ start: [metricId, 0], end: [metricId, MAX_SEQ] })) incoming.removeSync(k);
+      for (const k of incoming.getKeys({ start: [metricId], end: [metricId, MAX_SEQ] })) incoming.removeSync(k);
       for (const k of splits.getKeys({ start: [metricId], end: [metricId, Infinity] })) splits.removeSync(k);
     });
     await this.store.root.flushed;
@@ -218,7 +220,7 @@ export class Engine {
     const writes: Promise<boolean>[] = [];
     for (let b = 0; b < batches.length; b++) {
       if (encoded[b].length === 0) continue;
-      writes.push(this.store.incoming.put([batches[b].metricId, this.seq++], encoded[b]));
+      writes.push(this.store.incoming.put([batches[b].metricId, this.seq++, this.writerId], encoded[b]));
     }
     if (writes.length === 0) return;
     await Promise.all(writes);
@@ -339,7 +341,7 @@ export class Engine {
   private processPass(after: string | null, maxMetrics: number): { lastMetric: string; measures: number } | null {
     const { incoming } = this.store;
     const work: { metricId: string; keys: IncomingKey[]; chunks: Buffer[] }[] = [];
-    const range = after === null ? {} : { start: [after, MAX_SEQ] as IncomingKey };
+    const range = after === null ? {} : { start: [after, MAX_SEQ, 0] as IncomingKey };
     for (const { key, value } of incoming.getRange(range)) {
       if (after !== null && key[0] === after) continue;
       const last = work[work.length - 1];
@@ -355,7 +357,12 @@ export class Engine {
     let measures = 0;
     this.store.root.transactionSync(() => {
       for (const w of work) {
-        measures += this.aggregateMetric(w.metricId, w.chunks);
+        // Gathered before the lock: skip entries another processor consumed meanwhile.
+        let chunks = w.chunks;
+        if (w.keys.some((k) => incoming.getBinaryFast(k) === undefined)) {
+          chunks = w.chunks.filter((_, i) => incoming.getBinaryFast(w.keys[i]) !== undefined);
+        }
+        measures += this.aggregateMetric(w.metricId, chunks);
         for (const k of w.keys) incoming.removeSync(k);
       }
     });

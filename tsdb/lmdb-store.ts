@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { type Database, type RootDatabase, open } from 'lmdb';
 import type { ArchivePolicy } from './archive-policy.js';
 
-export type IncomingKey = [metricId: string, seq: number];
+/** `writer` is random per open engine, so engines sharing a store never write the same key */
+export type IncomingKey = [metricId: string, seq: number, writer: number];
 export type SplitDbKey = [metricId: string, granularity: number, splitKey: number];
 
 /** What the engine keeps about a metric: the policy its series follow. */
