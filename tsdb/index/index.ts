@@ -1,0 +1,41 @@
+/**
+ * The resource/metric index: archive policies and their rules, metrics (and,
+ * to come, resource types and resources with history) in SQL, on PGlite or
+ * PostgreSQL.
+ */
+import { ArchivePolicies } from './archive-policies.js';
+import { Metrics } from './metrics.js';
+import { migrate } from './migrations.js';
+import { type Sql, openSql } from './sql.js';
+
+export class Index {
+  readonly archivePolicies: ArchivePolicies;
+  readonly metrics: Metrics;
+
+  private constructor(readonly sql: Sql) {
+    this.archivePolicies = new ArchivePolicies(sql);
+    this.metrics = new Metrics(sql);
+  }
+
+  /**
+   * Opens (and migrates) the index at `target`: a `postgresql://` URL or a
+   * PGlite directory. With `defaults`, Gnocchi's and Ceilometer's archive
+   * policies are created if missing, as `gnocchi-upgrade` does.
+   */
+  static async open(target: string, options: { defaults?: boolean } = {}): Promise<Index> {
+    const sql = await openSql(target);
+    try {
+      await migrate(sql);
+      const index = new Index(sql);
+      if (options.defaults ?? true) await index.archivePolicies.createDefaults();
+      return index;
+    } catch (err) {
+      await sql.close();
+      throw err;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.sql.close();
+  }
+}

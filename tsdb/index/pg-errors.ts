@@ -1,0 +1,8 @@
+/** PostgreSQL error codes (SQLSTATE) the index turns into domain errors; both drivers expose `code`. */
+const code = (err: unknown): string | undefined =>
+  typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+
+export const isUniqueViolation = (err: unknown): boolean => code(err) === '23505';
+
+/** A row is still referenced, or refers to nothing: 23503, or 23001 from ON DELETE RESTRICT on PostgreSQL 18 (PGlite). */
+export const isForeignKeyViolation = (err: unknown): boolean => code(err) === '23503' || code(err) === '23001';
