@@ -1,12 +1,48 @@
 /** The `tally` command line: one binary, a sub-command per process or task. */
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { type Config, loadConfig } from './config.js';
+import { runUntilSignalled } from './server.js';
 import { tsdbStatus } from './tsdb-status.js';
+
+interface ServerFlags {
+  config?: string;
+  host?: string;
+  port?: string;
+  dataDir?: string;
+  authMode?: string;
+  indexUrl?: string;
+}
+
+function serverConfig(flags: ServerFlags): Config {
+  return loadConfig({
+    file: flags.config,
+    flags: { host: flags.host, port: flags.port, data_dir: flags.dataDir, auth_mode: flags.authMode, index_url: flags.indexUrl },
+  });
+}
+
+function serverOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'YAML config file (every key also as TALLY_<KEY>)')
+    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (default 8041, Gnocchi\'s)')
+    .option('--data-dir <dir>', 'where embedded storage lives (default ./data)')
+    .option('--auth-mode <mode>', 'noauth (default) or basic')
+    .option('--index-url <url>', 'postgresql://… to keep the index in PostgreSQL instead of embedded PGlite');
+}
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('tally')
     .description('OpenStack telemetry: collection, time-series store with rollups, alarms')
     .version('0.1.0');
+
+  serverOptions(program.command('all-in-one'))
+    .description('run everything in one process on embedded storage: the Gnocchi-compatible API and background aggregation')
+    .action(async (flags: ServerFlags) => runUntilSignalled(serverConfig(flags)));
+
+  serverOptions(program.command('api'))
+    .description('run the Gnocchi-compatible API (with its aggregation worker)')
+    .action(async (flags: ServerFlags) => runUntilSignalled(serverConfig(flags)));
 
   program
     .command('tsdb-status')

@@ -99,6 +99,13 @@ function stateFor(record: MetricRecord): MetricState {
 
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
+/** A metric's incoming entries gathered for one aggregation pass. */
+interface PendingWork {
+  readonly metricId: string;
+  readonly keys: IncomingKey[];
+  readonly chunks: Buffer[];
+}
+
 export interface ProcessorOptions {
   /** pause between sweeps, ms (default 1000) */
   readonly intervalMs?: number;
@@ -339,10 +346,9 @@ export class Engine {
 
   /** Aggregates the metrics after `after` (null: from the first), up to maxMetrics; null when none pending there. */
   private processPass(after: string | null, maxMetrics: number): { lastMetric: string; measures: number } | null {
-    const { incoming } = this.store;
-    const work: { metricId: string; keys: IncomingKey[]; chunks: Buffer[] }[] = [];
+    const work: PendingWork[] = [];
     const range = after === null ? {} : { start: [after, MAX_SEQ, 0] as IncomingKey };
-    for (const { key, value } of incoming.getRange(range)) {
+    for (const { key, value } of this.store.incoming.getRange(range)) {
       if (after !== null && key[0] === after) continue;
       const last = work[work.length - 1];
       if (last && last.metricId === key[0]) {
@@ -354,6 +360,26 @@ export class Engine {
       }
     }
     if (work.length === 0) return null;
+    return { lastMetric: work[work.length - 1].metricId, measures: this.fold(work) };
+  }
+
+  /** Aggregates now whatever is pending for these metrics (Gnocchi's `refresh`); returns measures consumed. */
+  processMetrics(metricIds: readonly string[]): number {
+    const work: PendingWork[] = [];
+    for (const metricId of new Set(metricIds)) {
+      const w: PendingWork = { metricId, keys: [], chunks: [] };
+      for (const { key, value } of this.store.incoming.getRange({ start: [metricId], end: [metricId, MAX_SEQ] })) {
+        w.keys.push(key);
+        w.chunks.push(value);
+      }
+      if (w.keys.length > 0) work.push(w);
+    }
+    return work.length === 0 ? 0 : this.fold(work);
+  }
+
+  /** One write transaction: folds each metric's entries into its series and deletes them. */
+  private fold(work: readonly PendingWork[]): number {
+    const { incoming } = this.store;
     let measures = 0;
     this.store.root.transactionSync(() => {
       for (const w of work) {
@@ -366,7 +392,13 @@ export class Engine {
         for (const k of w.keys) incoming.removeSync(k);
       }
     });
-    return { lastMetric: work[work.length - 1].metricId, measures };
+    return measures;
+  }
+
+  /** Whether measures wait for aggregation for this metric. */
+  hasPending(metricId: string): boolean {
+    for (const _ of this.store.incoming.getKeys({ start: [metricId], end: [metricId, MAX_SEQ], limit: 1 })) return true;
+    return false;
   }
 
   private aggregateMetric(metricId: string, chunks: Buffer[]): number {

@@ -39,11 +39,11 @@ const UNITS: Record<string, number> = {
  */
 export function parseTimespanSeconds(field: string, value: unknown): number {
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new InvalidInputError(field, `invalid timespan ${value}`);
+    if (!Number.isFinite(value)) throw new InvalidInputError(field, 'Unable to parse timespan');
     return value;
   }
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new InvalidInputError(field, `invalid timespan ${JSON.stringify(value)}`);
+    throw new InvalidInputError(field, 'Unable to parse timespan');
   }
   const text = value.trim();
   const asNumber = Number(text);
@@ -65,12 +65,12 @@ export function parseTimespanSeconds(field: string, value: unknown): number {
   let m: RegExpExecArray | null;
   while ((m = part.exec(rest)) !== null) {
     const unit = UNITS[m[2].toLowerCase()];
-    if (unit === undefined) throw new InvalidInputError(field, `unable to parse timespan ${JSON.stringify(value)}`);
+    if (unit === undefined) throw new InvalidInputError(field, 'Unable to parse timespan');
     total += Number(m[1]) * unit;
     matched = part.lastIndex;
   }
   if (matched === 0 || matched !== rest.length) {
-    throw new InvalidInputError(field, `unable to parse timespan ${JSON.stringify(value)}`);
+    throw new InvalidInputError(field, 'Unable to parse timespan');
   }
   return sign * total;
 }

@@ -1,0 +1,80 @@
+/**
+ * Configuration: defaults, then a YAML file (--config), then TALLY_* environment
+ * variables (TALLY_PORT, TALLY_AUTH_MODE, …: the key upper-cased), then
+ * command-line flags. Defaults run everything embedded under ./data.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+export interface Config {
+  host: string;
+  port: number;
+  data_dir: string;
+  /** postgresql://… for a shared index; empty: PGlite under data_dir/index */
+  index_url: string;
+  auth_mode: 'noauth' | 'basic';
+  /** largest page of a listing */
+  max_limit: number;
+  /** pause between background aggregation sweeps, ms */
+  processing_interval_ms: number;
+  /** create Gnocchi's and Ceilometer's archive policies on first start */
+  create_default_archive_policies: boolean;
+  log_level: string;
+}
+
+export const DEFAULTS: Config = {
+  host: '127.0.0.1',
+  port: 8041,
+  data_dir: './data',
+  index_url: '',
+  auth_mode: 'noauth',
+  max_limit: 1000,
+  processing_interval_ms: 1000,
+  create_default_archive_policies: true,
+  log_level: 'info',
+};
+
+function coerce(key: keyof Config, raw: unknown): Config[keyof Config] {
+  const def = DEFAULTS[key];
+  if (typeof def === 'number') {
+    const n = Number(raw);
+    if (!Number.isFinite(n)) throw new Error(`config ${key}: expected a number, got ${JSON.stringify(raw)}`);
+    return n;
+  }
+  if (typeof def === 'boolean') {
+    if (typeof raw === 'boolean') return raw;
+    const s = String(raw).toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+    if (['0', 'false', 'no', 'off'].includes(s)) return false;
+    throw new Error(`config ${key}: expected true or false, got ${JSON.stringify(raw)}`);
+  }
+  if (key === 'auth_mode' && raw !== 'noauth' && raw !== 'basic') {
+    throw new Error(`config auth_mode: expected noauth or basic, got ${JSON.stringify(raw)}`);
+  }
+  return String(raw);
+}
+
+export function loadConfig(options: { file?: string; flags?: Partial<Record<keyof Config, unknown>>; env?: NodeJS.ProcessEnv }): Config {
+  const config: Config = { ...DEFAULTS };
+  const set = (key: string, raw: unknown, where: string): void => {
+    if (!(key in DEFAULTS)) throw new Error(`${where}: unknown config key ${key}`);
+    (config as unknown as Record<string, unknown>)[key] = coerce(key as keyof Config, raw);
+  };
+  if (options.file) {
+    const doc: unknown = parse(readFileSync(options.file, 'utf8')) ?? {};
+    if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error(`${options.file}: expected a mapping of config keys`);
+    for (const [k, v] of Object.entries(doc as Record<string, unknown>)) set(k, v, options.file);
+  }
+  const env = options.env ?? process.env;
+  for (const key of Object.keys(DEFAULTS)) {
+    const v = env[`TALLY_${key.toUpperCase()}`];
+    if (v !== undefined) set(key, v, `TALLY_${key.toUpperCase()}`);
+  }
+  for (const [k, v] of Object.entries(options.flags ?? {})) if (v !== undefined) set(k, v, `--${k.replace(/_/g, '-')}`);
+  return config;
+}
+
+export function indexTarget(config: Config): string {
+  return config.index_url || join(config.data_dir, 'index');
+}

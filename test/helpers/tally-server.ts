@@ -1,0 +1,23 @@
+/** Starts a tally API on a free loopback port with fresh embedded storage, for tests. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Config, loadConfig } from '../../cli/config.js';
+import { type RunningServer, startServer } from '../../cli/server.js';
+
+export interface TestServer extends RunningServer {
+  close(): Promise<void>;
+}
+
+export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'tally-api-'));
+  const config = { ...loadConfig({ env: {} }), port: 0, data_dir: dir, log_level: 'warn', processing_interval_ms: 50, ...overrides };
+  const server = await startServer(config, () => undefined);
+  return {
+    ...server,
+    close: async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * The Gnocchi v1 HTTP API (fastify): routes, content negotiation, auth and
+ * Gnocchi-shaped errors, over the engine (series) and the index (metadata).
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Engine } from '../engine.js';
+import { InvalidInputError, MetricNotFoundError } from '../errors.js';
+import type { Index } from '../index/index.js';
+import { IndexError } from '../index/errors.js';
+import { type AuthMode, type Caller, authenticate } from './auth.js';
+import { HttpError, sendError } from './http-error.js';
+import { archivePolicyRoutes } from './routes/archive-policies.js';
+import { metricRoutes } from './routes/metrics.js';
+import { rootRoutes } from './routes/root.js';
+import { fromInvalidInput, schemaError } from './validation.js';
+
+export interface ApiConfig {
+  readonly authMode: AuthMode;
+  /** largest page a listing returns (Gnocchi's api.max_limit) */
+  readonly maxLimit: number;
+  readonly logger?: boolean | object;
+}
+
+export interface ApiDeps {
+  readonly engine: Engine;
+  readonly index: Index;
+  readonly config: ApiConfig;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller: Caller;
+  }
+}
+
+export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.config.logger ?? false,
+    // report a schema violation instead of silently fixing the input
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true, allowUnionTypes: true } },
+    // clients write both /v1/metric and /v1/metric/
+    routerOptions: { ignoreTrailingSlash: true },
+    schemaErrorFormatter: (errors) => schemaError(errors),
+    bodyLimit: 64 * 1024 * 1024,
+  });
+  app.decorateRequest('caller', null as unknown as Caller);
+
+  // Gnocchi answers JSON only; a client that accepts neither JSON nor anything gets 406.
+  app.addHook('onRequest', async (request) => {
+    const accept = String(request.headers.accept ?? '*/*');
+    if (!/application\/json|\*\/\*|application\/\*/.test(accept)) throw new HttpError(406);
+    request.caller = authenticate(deps.config.authMode, request);
+  });
+
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, body === '' ? undefined : JSON.parse(body as string));
+    } catch (err) {
+      done(new HttpError(400, { cause: 'Unable to decode body', reason: String((err as Error).message) }), undefined);
+    }
+  });
+  app.removeContentTypeParser('text/plain');
+
+  app.setErrorHandler((err, request, reply) => {
+    if (err instanceof HttpError) return sendError(request, reply, err);
+    if (err instanceof InvalidInputError) return sendError(request, reply, fromInvalidInput(err));
+    if (err instanceof MetricNotFoundError) return sendError(request, reply, new HttpError(404, `Metric ${err.metricId} does not exist`));
+    if (err instanceof IndexError) return sendError(request, reply, new HttpError(400, err.message));
+    const fe = err as { code?: string; statusCode?: number; message?: string };
+    if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(request, reply, new HttpError(415));
+    if (fe.statusCode && fe.statusCode < 500) return sendError(request, reply, new HttpError(fe.statusCode, fe.message ?? ""));
+    request.log.error(err);
+    return sendError(request, reply, new HttpError(500, ''));
+  });
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, new HttpError(404, 'The resource could not be found.')));
+
+  await app.register(rootRoutes, deps);
+  await app.register(archivePolicyRoutes, deps);
+  await app.register(metricRoutes, deps);
+  return app;
+}

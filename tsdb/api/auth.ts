@@ -1,0 +1,52 @@
+/**
+ * Who is calling. Modes, as Gnocchi's `api.auth_mode`:
+ * - noauth: trust the X-User-Id / X-Project-Id / X-Roles headers that
+ *   gnocchiclient's noauth plugin sends; without them the caller is admin;
+ * - basic: HTTP basic auth, the user name is the identity, `admin` is admin.
+ * (keystone: token validation against Keystone v3 comes with its own module.)
+ */
+import type { FastifyRequest } from 'fastify';
+import { HttpError } from './http-error.js';
+
+export type AuthMode = 'noauth' | 'basic';
+
+export interface Caller {
+  readonly userId: string;
+  readonly projectId: string;
+  readonly roles: readonly string[];
+  readonly isAdmin: boolean;
+}
+
+/** Gnocchi records a creator as "user_id:project_id". */
+export function creatorOf(caller: Caller): string {
+  return caller.projectId ? `${caller.userId}:${caller.projectId}` : caller.userId;
+}
+
+export function authenticate(mode: AuthMode, request: FastifyRequest): Caller {
+  if (mode === 'basic') {
+    const header = request.headers.authorization ?? '';
+    const m = /^basic\s+(\S+)$/i.exec(header);
+    if (!m) throw new HttpError(401);
+    const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+    const user = decoded.split(':')[0];
+    if (!user) throw new HttpError(401);
+    return { userId: user, projectId: '', roles: user === 'admin' ? ['admin'] : [], isAdmin: user === 'admin' };
+  }
+  const userId = headerValue(request, 'x-user-id');
+  const projectId = headerValue(request, 'x-project-id');
+  const rolesHeader = headerValue(request, 'x-roles');
+  if (userId === undefined && projectId === undefined && rolesHeader === undefined) {
+    return { userId: 'admin', projectId: '', roles: ['admin'], isAdmin: true };
+  }
+  const roles = (rolesHeader ?? '').split(',').map((r) => r.trim()).filter(Boolean);
+  return { userId: userId ?? '', projectId: projectId ?? '', roles, isAdmin: roles.includes('admin') };
+}
+
+function headerValue(request: FastifyRequest, name: string): string | undefined {
+  const v = request.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export function requireAdmin(caller: Caller): void {
+  if (!caller.isAdmin) throw new HttpError(403);
+}

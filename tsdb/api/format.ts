@@ -1,0 +1,50 @@
+/** Values as Gnocchi prints them in JSON. */
+import type { ArchivePolicy } from '../archive-policy.js';
+import type { Metric } from '../index/metrics.js';
+import { type Micros, US_PER_SECOND } from '../time.js';
+
+/** Python's str(datetime.timedelta): "0:05:00", "1 day, 0:00:00", "30 days, 0:00:00", "0:00:00.500000". */
+export function formatTimedelta(us: Micros): string {
+  const days = Math.floor(us / (86400 * US_PER_SECOND));
+  let rest = us - days * 86400 * US_PER_SECOND;
+  const h = Math.floor(rest / (3600 * US_PER_SECOND));
+  rest -= h * 3600 * US_PER_SECOND;
+  const m = Math.floor(rest / (60 * US_PER_SECOND));
+  rest -= m * 60 * US_PER_SECOND;
+  const s = Math.floor(rest / US_PER_SECOND);
+  const frac = rest - s * US_PER_SECOND;
+  const clock = `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}${frac ? `.${String(frac).padStart(6, '0')}` : ''}`;
+  return days ? `${days} day${days === 1 ? '' : 's'}, ${clock}` : clock;
+}
+
+export function archivePolicyJson(p: ArchivePolicy): Record<string, unknown> {
+  return {
+    name: p.name,
+    back_window: p.backWindow,
+    definition: p.definition.map((d) => ({
+      timespan: d.timespan === null ? null : formatTimedelta(d.timespan),
+      granularity: formatTimedelta(d.granularity),
+      points: d.points,
+    })),
+    aggregation_methods: [...p.aggregationMethods],
+  };
+}
+
+export function metricJson(m: Metric, policy?: ArchivePolicy): Record<string, unknown> {
+  const [user, , project] = partition(m.creator);
+  return {
+    id: m.id,
+    creator: m.creator,
+    name: m.name,
+    unit: m.unit,
+    resource_id: m.resourceId,
+    ...(policy ? { archive_policy: archivePolicyJson(policy) } : { archive_policy_name: m.archivePolicyName }),
+    created_by_user_id: user,
+    created_by_project_id: project,
+  };
+}
+
+function partition(s: string): [string, string, string] {
+  const i = s.indexOf(':');
+  return i < 0 ? [s, '', ''] : [s.slice(0, i), ':', s.slice(i + 1)];
+}

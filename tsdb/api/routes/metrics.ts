@@ -1,0 +1,213 @@
+/** `/v1/metric`: metric CRUD and measures. */
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { ArchivePolicy } from '../../archive-policy.js';
+import { InvalidInputError } from '../../errors.js';
+import { NoArchivePolicyRuleMatch, NoSuchArchivePolicy } from '../../index/errors.js';
+import { type Metric, isUuid } from '../../index/metrics.js';
+import { type Micros, formatTimestamp, parseTimespanSeconds, parseTimestamp, secondsToMicros } from '../../time.js';
+import type { ApiDeps } from '../app.js';
+import { type Caller, creatorOf } from '../auth.js';
+import { metricJson } from '../format.js';
+import { HttpError, invalidInput } from '../http-error.js';
+
+const createSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    archive_policy_name: { type: 'string' },
+    name: { type: 'string' },
+    unit: { type: 'string', maxLength: 31 },
+    resource_id: { type: 'string' },
+  },
+};
+
+/** Gnocchi's default rule: admins, the creator, and (later) the owner of the resource. */
+function canAccess(caller: Caller, m: Metric): boolean {
+  return caller.isAdmin || m.creator === creatorOf(caller) || m.creator.split(':')[0] === caller.userId;
+}
+
+function argumentError(detail: string, reason: string): HttpError {
+  return new HttpError(400, { cause: 'Argument value error', reason, detail });
+}
+
+export function queryTimestamp(name: string, value: unknown): Micros | null {
+  if (value === undefined || value === null || value === '') return null;
+  try {
+    return parseTimestamp(name, value);
+  } catch {
+    throw argumentError(name, 'Must be a datetime or a timestamp');
+  }
+}
+
+export function queryTimespan(name: string, value: unknown): Micros | null {
+  if (value === undefined || value === null || value === '') return null;
+  let seconds: number;
+  try {
+    seconds = parseTimespanSeconds(name, value);
+  } catch {
+    throw argumentError(name, 'Unable to parse timespan');
+  }
+  if (seconds <= 0) throw argumentError(name, 'Timespan must be positive');
+  return secondsToMicros(seconds);
+}
+
+/** Measures as a client posts them: [{timestamp, value}, …] → parallel arrays, or Gnocchi's 400. */
+export function parseMeasures(body: unknown): { timestamps: number[]; values: number[] } {
+  if (!Array.isArray(body)) throw invalidInput('unexpected measures format');
+  const timestamps: number[] = [];
+  const values: number[] = [];
+  for (const m of body) {
+    if (typeof m !== 'object' || m === null || !('timestamp' in m)) throw invalidInput('unexpected measures format');
+    const { timestamp, value } = m as { timestamp: unknown; value: unknown };
+    let t: number;
+    try {
+      t = parseTimestamp('timestamp', timestamp);
+    } catch (err) {
+      throw invalidInput(`unexpected timestamp '${err instanceof InvalidInputError ? err.message : String(err)}'`);
+    }
+    if (t < 0) throw invalidInput("unexpected timestamp 'Timestamp must be after Epoch'");
+    const v = typeof value === 'string' ? Number(value) : value;
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw invalidInput('unexpected measures value');
+    timestamps.push(t);
+    values.push(v);
+  }
+  return { timestamps, values };
+}
+
+export async function metricRoutes(app: FastifyInstance, { engine, index, config }: ApiDeps): Promise<void> {
+  const policyCache = new Map<string, ArchivePolicy>();
+  const policyOf = async (name: string): Promise<ArchivePolicy> => {
+    let p = policyCache.get(name);
+    if (!p) {
+      p = await index.archivePolicies.get(name);
+      if (!p) throw new NoSuchArchivePolicy(name);
+      policyCache.set(name, p);
+    }
+    return p;
+  };
+
+  const loadMetric = async (id: string, caller: Caller): Promise<Metric> => {
+    const m = await index.metrics.get(id);
+    if (!m) throw new HttpError(404, `Metric ${id} does not exist`);
+    if (!canAccess(caller, m)) throw new HttpError(403);
+    return m;
+  };
+
+  app.post('/v1/metric', { schema: { body: createSchema } }, async (request, reply) => {
+    const body = (request.body ?? {}) as { archive_policy_name?: string; name?: string; unit?: string; resource_id?: string };
+    if (body.name?.includes('/')) throw new HttpError(400, "'/' is not supported in metric name");
+    let policyName = body.archive_policy_name;
+    if (policyName === undefined) {
+      if (body.name === undefined) throw new HttpError(400, 'No archive policy name specified and no archive policy rule found matching the metric name');
+      try {
+        policyName = await index.archivePolicies.policyForMetricName(body.name);
+      } catch (err) {
+        if (err instanceof NoArchivePolicyRuleMatch) {
+          throw new HttpError(400, `No archive policy name specified and no archive policy rule found matching the metric name ${body.name}`);
+        }
+        throw err;
+      }
+    }
+    const policy = await index.archivePolicies.get(policyName);
+    if (!policy) throw new HttpError(400, new NoSuchArchivePolicy(policyName).message);
+    const metric: Metric = {
+      id: randomUUID(),
+      archivePolicyName: policyName,
+      creator: creatorOf(request.caller),
+      resourceId: body.resource_id ?? null,
+      name: body.name ?? null,
+      unit: body.unit ?? null,
+    };
+    await index.metrics.create(metric);
+    try {
+      await engine.createMetric(metric.id, policy);
+    } catch (err) {
+      await index.metrics.delete(metric.id); // keep index and store in step
+      throw err;
+    }
+    return reply.code(201).header('location', `/v1/metric/${metric.id}`).send(metricJson(metric));
+  });
+
+  app.get('/v1/metric', async (request) => {
+    const q = request.query as Record<string, string | undefined>;
+    const limit = q.limit === undefined ? config.maxLimit : Number(q.limit);
+    if (!Number.isInteger(limit) || limit < 1) throw new HttpError(400, { cause: 'Argument value error', reason: 'limit must be a positive integer' });
+    if (q.sort !== undefined && !/^id(:(asc|desc))?$/.test(q.sort)) {
+      throw new HttpError(400, { cause: 'Argument value error', reason: `Invalid sort key ${q.sort}` });
+    }
+    const caller = request.caller;
+    const metrics = await index.metrics.list({
+      creator: caller.isAdmin ? q.creator : creatorOf(caller),
+      name: q.name,
+      unit: q.unit,
+      archivePolicyName: q.archive_policy_name,
+      resourceId: q.resource_id,
+      after: q.marker,
+      limit: Math.min(limit, config.maxLimit),
+    });
+    return Promise.all(metrics.map(async (m) => metricJson(m, await policyOf(m.archivePolicyName))));
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/metric/:id', async (request) => {
+    const m = await loadMetric(request.params.id, request.caller);
+    return metricJson(m, await policyOf(m.archivePolicyName));
+  });
+
+  app.delete<{ Params: { id: string } }>('/v1/metric/:id', async (request, reply) => {
+    const m = await loadMetric(request.params.id, request.caller);
+    await index.metrics.delete(m.id);
+    if (engine.hasMetric(m.id)) await engine.deleteMetric(m.id);
+    return reply.code(204).send();
+  });
+
+  app.post<{ Params: { id: string } }>('/v1/metric/:id/measures', async (request, reply) => {
+    const m = await loadMetric(request.params.id, request.caller);
+    const { timestamps, values } = parseMeasures(request.body);
+    if (timestamps.length > 0) await engine.addMeasures([{ metricId: m.id, timestamps, values }]);
+    return reply.code(202).send();
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/metric/:id/measures', async (request) => {
+    const m = await loadMetric(request.params.id, request.caller);
+    const q = request.query as Record<string, string | undefined>;
+    const start = queryTimestamp('start', q.start);
+    const stop = queryTimestamp('stop', q.stop);
+    const method = q.aggregation ?? 'mean';
+    const granularity = queryTimespan('granularity', q.granularity);
+    let resample: Micros | null = null;
+    if (q.resample !== undefined) {
+      if (granularity === null) throw new HttpError(400, 'A granularity must be specified to resample');
+      try {
+        resample = secondsToMicros(parseTimespanSeconds('resample', q.resample));
+      } catch {
+        throw new HttpError(400, 'Unable to parse timespan');
+      }
+    }
+    const policy = await policyOf(m.archivePolicyName);
+    if (!policy.aggregationMethods.includes(method)) {
+      throw new HttpError(404, { cause: 'Aggregation method does not exist for this metric', detail: { metric: m.id, aggregation_method: method } });
+    }
+    const granularities = granularity === null ? policy.definition.map((d) => d.granularity) : [granularity];
+    for (const g of granularities) {
+      if (!policy.definition.some((d) => d.granularity === g)) {
+        throw new HttpError(404, `Aggregation method '${method}' at granularity '${g / 1e6}' for metric ${m.id} does not exist`);
+      }
+    }
+    if (['true', '1', 'yes', 'on', 'y'].includes(String(q.refresh ?? '').toLowerCase()) && engine.hasPending(m.id)) {
+      engine.processMetrics([m.id]);
+    }
+    const out: [string, number, number][] = [];
+    for (const g of [...granularities].sort((a, b) => b - a)) {
+      const s = engine.read(m.id, { method, granularity: g, from: start, to: stop, resample });
+      for (let i = 0; i < s.length; i++) out.push([formatTimestamp(s.ts[i]), s.aggregation.granularity / 1e6, s.values[i]]);
+    }
+    return out;
+  });
+
+  // the id segment must be a UUID; anything else is simply not found
+  app.addHook('preHandler', async (request) => {
+    const id = (request.params as { id?: string } | undefined)?.id;
+    if (id !== undefined && request.url.startsWith('/v1/metric/') && !isUuid(id)) throw new HttpError(404, `Metric ${id} does not exist`);
+  });
+}

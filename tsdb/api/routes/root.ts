@@ -1,0 +1,39 @@
+/** `/`, `/v1`, `/v1/capabilities`, `/v1/status`. */
+import type { FastifyInstance } from 'fastify';
+import { ALL_METHODS } from '../../archive-policy.js';
+import { CROSS_AGGREGATES } from '../../operations.js';
+import type { ApiDeps } from '../app.js';
+
+export async function rootRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const base = (host: string | undefined): string => `http://${host ?? '127.0.0.1'}`;
+
+  app.get('/', async (request) => ({
+    build: '4.4.2',
+    versions: [{ status: 'CURRENT', links: [{ rel: 'self', href: `${base(request.headers.host)}/v1/` }], id: 'v1.0', updated: '2015-03-19' }],
+  }));
+
+  app.get('/v1', async (request) => ({
+    version: '1.0',
+    links: ['archive_policy', 'archive_policy_rule', 'metric', 'aggregates', 'status', 'capabilities'].map((rel) => ({
+      rel,
+      href: `${base(request.headers.host)}/v1/${rel}`,
+    })),
+  }));
+
+  app.get('/v1/capabilities', async () => ({
+    aggregation_methods: [...ALL_METHODS],
+    dynamic_aggregation_methods: [...CROSS_AGGREGATES].sort(),
+  }));
+
+  app.get('/v1/status', async (request) => {
+    const details = String((request.query as Record<string, string>).details ?? 'true') !== 'false';
+    const pending = deps.engine.pendingEntries();
+    return {
+      storage: {
+        summary: { metrics: pending, measures: pending },
+        ...(details ? { measures_to_process: {} } : {}),
+      },
+      metricd: { processors: ['embedded'], statistics: {} },
+    };
+  });
+}
