@@ -3,7 +3,7 @@
  * timespan) definitions, a set of aggregation methods and a back window.
  */
 import { InvalidInputError, UnknownAggregationMethodError } from './errors.js';
-import { type Micros, parseTimespanSeconds, US_PER_SECOND } from './time.js';
+import { type Micros, parseTimespanSeconds, pythonSeconds, US_PER_SECOND } from './time.js';
 
 export interface ArchivePolicyItem {
   readonly granularity: Micros;
@@ -133,7 +133,7 @@ export function makeItem(input: ArchivePolicyItemInput, field = 'definition'): A
   if (g !== null && points !== null && ts !== null && Math.abs(ts - g * points) > 1e-9) {
     throw new InvalidInputError(`${field}.timespan`, 'timespan ≠ granularity × points');
   }
-  if (g !== null && g <= 0) throw new InvalidInputError(`${field}.granularity`, 'Granularity should be > 0');
+  if (g !== null && g <= 0) throw new InvalidInputError(`${field}.granularity`, 'Timespan must be positive');
   if (points !== null && points <= 0) throw new InvalidInputError(`${field}.points`, 'Number of points should be > 0');
   if (ts !== null && ts <= 0) throw new InvalidInputError(`${field}.timespan`, 'Timespan must be positive');
   let granularity: Micros;
@@ -169,7 +169,7 @@ export function makeArchivePolicy(input: ArchivePolicyInput): ArchivePolicy {
   const seen = new Set<number>();
   for (const d of definition) {
     if (seen.has(d.granularity)) {
-      throw new InvalidInputError('definition', `More than one archive policy uses granularity \`${d.granularity / US_PER_SECOND}'`);
+      throw new InvalidInputError('definition', `More than one archive policy uses granularity \`${pythonSeconds(d.granularity)}'`);
     }
     seen.add(d.granularity);
   }

@@ -23,6 +23,12 @@ export function microsToSeconds(us: Micros): number {
   return us / US_PER_SECOND;
 }
 
+/** Seconds as Python prints a float ("60.0", "0.5"): Gnocchi's messages quote granularities so. */
+export function pythonSeconds(us: Micros): string {
+  const s = us / US_PER_SECOND;
+  return Number.isInteger(s) ? `${s}.0` : String(s);
+}
+
 const UNITS: Record<string, number> = {
   us: 1e-6, usec: 1e-6, microsecond: 1e-6, microseconds: 1e-6,
   ms: 1e-3, msec: 1e-3, millisecond: 1e-3, milliseconds: 1e-3,

@@ -55,7 +55,7 @@ for (const target of indexTargets()) {
       );
       await assert.rejects(
         index.archivePolicies.update('p1', [makeItem({ granularity: 60 }), makeItem({ granularity: 7200 })]),
-        (e: unknown) => e instanceof UnsupportedArchivePolicyChange && e.message === 'Archive policy p1 does not support change: 3600 granularity interval was changed',
+        (e: unknown) => e instanceof UnsupportedArchivePolicyChange && e.message === 'Archive policy p1 does not support change: 3600.0 granularity interval was changed',
       );
       await assert.rejects(index.archivePolicies.update('nope', []), NoSuchArchivePolicy);
       await index.archivePolicies.delete('p1');

@@ -9,6 +9,7 @@ import type { Index } from '../index/index.js';
 import { IndexError } from '../index/errors.js';
 import { type AuthMode, type Caller, authenticate } from './auth.js';
 import { HttpError, sendError } from './http-error.js';
+import { pythonJson } from './python-json.js';
 import { archivePolicyRoutes } from './routes/archive-policies.js';
 import { metricRoutes } from './routes/metrics.js';
 import { rootRoutes } from './routes/root.js';
@@ -44,6 +45,17 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     bodyLimit: 64 * 1024 * 1024,
   });
   app.decorateRequest('caller', null as unknown as Caller);
+  app.setReplySerializer((payload) => pythonJson(payload));
+
+  // A known path asked with another method is 405 with Allow, as in Gnocchi; an unknown path is 404.
+  const routes: { pattern: RegExp; methods: Set<string> }[] = [];
+  app.addHook('onRoute', (route) => {
+    if (route.url === '*' || route.url.endsWith('/*')) return;
+    const pattern = new RegExp(`^${route.url.replace(/\/$/, '').replace(/:[^/]+/g, '[^/]+')}/?$`);
+    let entry = routes.find((r) => r.pattern.source === pattern.source);
+    if (!entry) routes.push((entry = { pattern, methods: new Set() }));
+    for (const m of [route.method].flat()) if (m !== 'HEAD') entry.methods.add(m);
+  });
 
   // Gnocchi answers JSON only; a client that accepts neither JSON nor anything gets 406.
   app.addHook('onRequest', async (request) => {
@@ -72,7 +84,15 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     request.log.error(err);
     return sendError(request, reply, new HttpError(500, ''));
   });
-  app.setNotFoundHandler((request, reply) => sendError(request, reply, new HttpError(404, 'The resource could not be found.')));
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    const known = routes.find((r) => r.pattern.test(path));
+    if (known) {
+      reply.header('allow', [...known.methods].sort().join(', '));
+      return sendError(request, reply, new HttpError(405));
+    }
+    return sendError(request, reply, new HttpError(404, 'The resource could not be found.'));
+  });
 
   await app.register(rootRoutes, deps);
   await app.register(archivePolicyRoutes, deps);

@@ -40,6 +40,11 @@ export function invalidInput(reason: string, path: readonly (string | number)[] 
   return new HttpError(400, { cause: 'Invalid input', reason: `${reason}${where}`, detail: path.map(String) });
 }
 
+/** Gnocchi's Location headers are absolute URLs. */
+export function locationOf(request: FastifyRequest, path: string): string {
+  return `${request.protocol}://${request.headers.host ?? '127.0.0.1'}${path}`;
+}
+
 function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#x27;');
 }

@@ -1,6 +1,6 @@
 /** Archive policies and archive policy rules in the index. */
 import { type ArchivePolicy, type ArchivePolicyItem, DEFAULT_ARCHIVE_POLICIES } from '../archive-policy.js';
-import { US_PER_SECOND } from '../time.js';
+import { pythonSeconds } from '../time.js';
 import {
   ArchivePolicyAlreadyExists,
   ArchivePolicyInUse,
@@ -110,7 +110,7 @@ export class ArchivePolicies {
       if (next.length !== row.definition.length) throw new UnsupportedArchivePolicyChange(name, 'Cannot add or drop granularities');
       row.definition.forEach((d, i) => {
         if (d.granularity !== next[i].granularity) {
-          throw new UnsupportedArchivePolicyChange(name, `${d.granularity / US_PER_SECOND} granularity interval was changed`);
+          throw new UnsupportedArchivePolicyChange(name, `${pythonSeconds(d.granularity)} granularity interval was changed`);
         }
       });
       await tx.query('UPDATE archive_policy SET definition = $2 WHERE name = $1', [name, JSON.stringify(next)]);

@@ -1,5 +1,5 @@
 /** `/v1/archive_policy` and `/v1/archive_policy_rule`. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type ArchivePolicyInput, makeArchivePolicy, makeItem } from '../../archive-policy.js';
 import { InvalidInputError } from '../../errors.js';
 import {
@@ -11,7 +11,7 @@ import {
 import type { ApiDeps } from '../app.js';
 import { requireAdmin } from '../auth.js';
 import { archivePolicyJson } from '../format.js';
-import { HttpError } from '../http-error.js';
+import { HttpError, locationOf } from '../http-error.js';
 import { fromInvalidInput } from '../validation.js';
 
 const timespanValue = { type: ['string', 'number'] };
@@ -54,7 +54,7 @@ const ruleSchema = {
 /** Domain validation errors become 400 "Invalid input" for schema-ish fields, plain 400 otherwise, as Gnocchi. */
 function badDefinition(err: unknown): never {
   if (err instanceof InvalidInputError) {
-    if (/timespan ≠|should be > 0|must be positive|Calculated number|At least two|microseconds|More than one/.test(err.message)) {
+    if (/timespan ≠|should be > 0|Calculated number|At least two|microseconds|More than one/.test(err.message)) {
       throw new HttpError(400, err.message.slice(err.field.length + 2));
     }
     throw fromInvalidInput(err);
@@ -62,11 +62,13 @@ function badDefinition(err: unknown): never {
   throw err;
 }
 
+/** Authorization comes before body validation, as in Gnocchi. */
+const adminOnly = async (request: FastifyRequest): Promise<void> => requireAdmin(request.caller);
+
 export async function archivePolicyRoutes(app: FastifyInstance, { index }: ApiDeps): Promise<void> {
   const policies = index.archivePolicies;
 
-  app.post('/v1/archive_policy', { schema: { body: createSchema } }, async (request, reply) => {
-    requireAdmin(request.caller);
+  app.post('/v1/archive_policy', { schema: { body: createSchema }, preValidation: adminOnly }, async (request, reply) => {
     let policy;
     try {
       const body = request.body as ArchivePolicyInput;
@@ -80,7 +82,7 @@ export async function archivePolicyRoutes(app: FastifyInstance, { index }: ApiDe
       if (err instanceof ArchivePolicyAlreadyExists) throw new HttpError(409, err.message);
       throw err;
     }
-    return reply.code(201).header('location', `/v1/archive_policy/${encodeURIComponent(policy.name)}`).send(archivePolicyJson(policy));
+    return reply.code(201).header('location', locationOf(request, `/v1/archive_policy/${encodeURIComponent(policy.name)}`)).send(archivePolicyJson(policy));
   });
 
   app.get('/v1/archive_policy', async () => (await policies.list()).map(archivePolicyJson));
@@ -128,17 +130,17 @@ export async function archivePolicyRoutes(app: FastifyInstance, { index }: ApiDe
     archive_policy_name: r.archivePolicyName,
   });
 
-  app.post('/v1/archive_policy_rule', { schema: { body: ruleSchema } }, async (request, reply) => {
-    requireAdmin(request.caller);
+  app.post('/v1/archive_policy_rule', { schema: { body: ruleSchema }, preValidation: adminOnly }, async (request, reply) => {
     const body = request.body as { name: string; metric_pattern: string; archive_policy_name: string };
     let rule;
     try {
       rule = await policies.createRule({ name: body.name, metricPattern: body.metric_pattern, archivePolicyName: body.archive_policy_name });
     } catch (err) {
       if (err instanceof ArchivePolicyRuleAlreadyExists) throw new HttpError(409, err.message);
+      if (err instanceof NoSuchArchivePolicy) throw new HttpError(400, { cause: 'Archive policy does not exist', detail: body.archive_policy_name });
       throw err;
     }
-    return reply.code(201).header('location', `/v1/archive_policy_rule/${encodeURIComponent(rule.name)}`).send(ruleJson(rule));
+    return reply.code(201).header('location', locationOf(request, `/v1/archive_policy_rule/${encodeURIComponent(rule.name)}`)).send(ruleJson(rule));
   });
 
   app.get('/v1/archive_policy_rule', async () => (await policies.listRules()).map(ruleJson));
@@ -151,9 +153,8 @@ export async function archivePolicyRoutes(app: FastifyInstance, { index }: ApiDe
 
   app.patch<{ Params: { name: string } }>(
     '/v1/archive_policy_rule/:name',
-    { schema: { body: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1 } } } } },
+    { schema: { body: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1 } } } }, preValidation: adminOnly },
     async (request) => {
-      requireAdmin(request.caller);
       try {
         return ruleJson(await policies.renameRule(request.params.name, (request.body as { name: string }).name));
       } catch (err) {

@@ -5,11 +5,11 @@ import type { ArchivePolicy } from '../../archive-policy.js';
 import { InvalidInputError } from '../../errors.js';
 import { NoArchivePolicyRuleMatch, NoSuchArchivePolicy } from '../../index/errors.js';
 import { type Metric, isUuid } from '../../index/metrics.js';
-import { type Micros, formatTimestamp, parseTimespanSeconds, parseTimestamp, secondsToMicros } from '../../time.js';
+import { type Micros, formatTimestamp, parseTimespanSeconds, parseTimestamp, pythonSeconds, secondsToMicros } from '../../time.js';
 import type { ApiDeps } from '../app.js';
 import { type Caller, creatorOf } from '../auth.js';
 import { metricJson } from '../format.js';
-import { HttpError, invalidInput } from '../http-error.js';
+import { HttpError, invalidInput, locationOf } from '../http-error.js';
 
 const createSchema = {
   type: 'object',
@@ -57,9 +57,13 @@ export function parseMeasures(body: unknown): { timestamps: number[]; values: nu
   if (!Array.isArray(body)) throw invalidInput('unexpected measures format');
   const timestamps: number[] = [];
   const values: number[] = [];
+  // Gnocchi reads every timestamp of a batch the way it reads the first: all epoch numbers, or all text dates
+  const numeric = (t: unknown): boolean => typeof t === 'number' || (typeof t === 'string' && t.trim() !== '' && Number.isFinite(Number(t)));
+  const firstNumeric = body.length > 0 && typeof body[0] === 'object' && body[0] !== null && numeric((body[0] as { timestamp?: unknown }).timestamp);
   for (const m of body) {
     if (typeof m !== 'object' || m === null || !('timestamp' in m)) throw invalidInput('unexpected measures format');
     const { timestamp, value } = m as { timestamp: unknown; value: unknown };
+    if (numeric(timestamp) !== firstNumeric) throw invalidInput("unexpected timestamp 'Unable to convert timestamps'");
     let t: number;
     try {
       t = parseTimestamp('timestamp', timestamp);
@@ -126,7 +130,7 @@ export async function metricRoutes(app: FastifyInstance, { engine, index, config
       await index.metrics.delete(metric.id); // keep index and store in step
       throw err;
     }
-    return reply.code(201).header('location', `/v1/metric/${metric.id}`).send(metricJson(metric));
+    return reply.code(201).header('location', locationOf(request, `/v1/metric/${metric.id}`)).send(metricJson(metric));
   });
 
   app.get('/v1/metric', async (request) => {
@@ -134,7 +138,7 @@ export async function metricRoutes(app: FastifyInstance, { engine, index, config
     const limit = q.limit === undefined ? config.maxLimit : Number(q.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new HttpError(400, { cause: 'Argument value error', reason: 'limit must be a positive integer' });
     if (q.sort !== undefined && !/^id(:(asc|desc))?$/.test(q.sort)) {
-      throw new HttpError(400, { cause: 'Argument value error', reason: `Invalid sort key ${q.sort}` });
+      throw new HttpError(400, `Invalid pagination: \`Sort key supplied is invalid: ${q.sort.split(':')[0]}'`);
     }
     const caller = request.caller;
     const metrics = await index.metrics.list({
@@ -191,7 +195,7 @@ export async function metricRoutes(app: FastifyInstance, { engine, index, config
     const granularities = granularity === null ? policy.definition.map((d) => d.granularity) : [granularity];
     for (const g of granularities) {
       if (!policy.definition.some((d) => d.granularity === g)) {
-        throw new HttpError(404, `Aggregation method '${method}' at granularity '${g / 1e6}' for metric ${m.id} does not exist`);
+        throw new HttpError(404, `Aggregation method '${method}' at granularity '${pythonSeconds(g)}' for metric ${m.id} does not exist`);
       }
     }
     if (['true', '1', 'yes', 'on', 'y'].includes(String(q.refresh ?? '').toLowerCase()) && engine.hasPending(m.id)) {

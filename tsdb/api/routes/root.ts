@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { ALL_METHODS } from '../../archive-policy.js';
 import { CROSS_AGGREGATES } from '../../operations.js';
 import type { ApiDeps } from '../app.js';
+import { requireAdmin } from '../auth.js';
 
 export async function rootRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const base = (host: string | undefined): string => `http://${host ?? '127.0.0.1'}`;
@@ -26,7 +27,8 @@ export async function rootRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
   }));
 
   app.get('/v1/status', async (request) => {
-    const details = String((request.query as Record<string, string>).details ?? 'true') !== 'false';
+    requireAdmin(request.caller);
+    const details = !['false', '0', 'no', 'off', 'n'].includes(String((request.query as Record<string, string>).details ?? 'true').toLowerCase());
     const pending = deps.engine.pendingEntries();
     return {
       storage: {
