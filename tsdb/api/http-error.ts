@@ -1,7 +1,8 @@
 /**
  * HTTP errors in Gnocchi's shape. Gnocchi (through webob) answers
- * `{"code", "title", "description"}` as JSON when the client accepts JSON, and
- * a small HTML page otherwise; `description` is a string or an object such as
+ * `{"code", "title", "description"}` as JSON when the client accepts JSON, a
+ * plain-text page when it sends no Accept header, and a small HTML page
+ * otherwise; `description` is a string or an object such as
  * `{cause, reason, detail}`.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -56,6 +57,10 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: Htt
     return reply.code(err.status).type('application/json').send({ code: err.status, title, description: err.description });
   }
   const detail = typeof err.description === 'string' ? err.description : JSON.stringify(err.description);
+  if (accept === '') {
+    // no Accept header: webob's plain-text page, unescaped
+    return reply.code(err.status).type('text/plain; charset=UTF-8').send(`${err.status} ${title}\n\n${explanation}\n\n ${detail}  `);
+  }
   const html = `<html>\n <head>\n  <title>${err.status} ${title}</title>\n </head>\n <body>\n  <h1>${err.status} ${title}</h1>\n  ${explanation}<br /><br />\n${escapeHtml(detail)}\n\n\n </body>\n</html>`;
   return reply.code(err.status).type('text/html; charset=UTF-8').send(html);
 }
