@@ -10,6 +10,7 @@ import { IndexError } from '../index/errors.js';
 import { type AuthMode, type Caller, authenticate } from './auth.js';
 import { HttpError, sendError } from './http-error.js';
 import { pythonJson } from './python-json.js';
+import { aggregatesRoutes } from './routes/aggregates.js';
 import { archivePolicyRoutes } from './routes/archive-policies.js';
 import { metricRoutes } from './routes/metrics.js';
 import { rootRoutes } from './routes/root.js';
@@ -97,5 +98,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(rootRoutes, deps);
   await app.register(archivePolicyRoutes, deps);
   await app.register(metricRoutes, deps);
+  await app.register(aggregatesRoutes, deps);
   return app;
 }

@@ -10,6 +10,7 @@ import type { ApiDeps } from '../app.js';
 import { type Caller, creatorOf } from '../auth.js';
 import { metricJson } from '../format.js';
 import { HttpError, invalidInput, locationOf } from '../http-error.js';
+import { queryTimespan, queryTimestamp } from '../query.js';
 
 const createSchema = {
   type: 'object',
@@ -23,33 +24,8 @@ const createSchema = {
 };
 
 /** Gnocchi's default rule: admins, the creator, and (later) the owner of the resource. */
-function canAccess(caller: Caller, m: Metric): boolean {
+export function canAccess(caller: Caller, m: Metric): boolean {
   return caller.isAdmin || m.creator === creatorOf(caller) || m.creator.split(':')[0] === caller.userId;
-}
-
-function argumentError(detail: string, reason: string): HttpError {
-  return new HttpError(400, { cause: 'Argument value error', reason, detail });
-}
-
-export function queryTimestamp(name: string, value: unknown): Micros | null {
-  if (value === undefined || value === null || value === '') return null;
-  try {
-    return parseTimestamp(name, value);
-  } catch {
-    throw argumentError(name, 'Must be a datetime or a timestamp');
-  }
-}
-
-export function queryTimespan(name: string, value: unknown): Micros | null {
-  if (value === undefined || value === null || value === '') return null;
-  let seconds: number;
-  try {
-    seconds = parseTimespanSeconds(name, value);
-  } catch {
-    throw argumentError(name, 'Unable to parse timespan');
-  }
-  if (seconds <= 0) throw argumentError(name, 'Timespan must be positive');
-  return secondsToMicros(seconds);
 }
 
 /** Measures as a client posts them: [{timestamp, value}, …] → parallel arrays, or Gnocchi's 400. */
