@@ -78,7 +78,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     if (err instanceof HttpError) return sendError(request, reply, err);
     if (err instanceof InvalidInputError) return sendError(request, reply, fromInvalidInput(err));
     if (err instanceof MetricNotFoundError) return sendError(request, reply, new HttpError(404, `Metric ${err.metricId} does not exist`));
-    if (err instanceof IndexError) return sendError(request, reply, new HttpError(400, err.message));
+    if (err instanceof IndexError) return sendError(request, reply, new HttpError(err.status, err.message));
     const fe = err as { code?: string; statusCode?: number; message?: string };
     if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(request, reply, new HttpError(415));
     if (fe.statusCode && fe.statusCode < 500) return sendError(request, reply, new HttpError(fe.statusCode, fe.message ?? ""));

@@ -69,12 +69,7 @@ export class ArchivePolicies {
 
   async create(policy: ArchivePolicy): Promise<ArchivePolicy> {
     try {
-      await this.sql.query('INSERT INTO archive_policy (name, back_window, definition, aggregation_methods) VALUES ($1, $2, $3, $4)', [
-        policy.name,
-        policy.backWindow,
-        JSON.stringify(policy.definition),
-        JSON.stringify(policy.aggregationMethods),
-      ]);
+      await this.insert(policy, '');
     } catch (err) {
       if (isUniqueViolation(err)) throw new ArchivePolicyAlreadyExists(policy.name);
       throw err;
@@ -84,12 +79,16 @@ export class ArchivePolicies {
 
   /** Creates Gnocchi's and Ceilometer's default policies that do not exist yet. */
   async createDefaults(): Promise<void> {
-    for (const p of DEFAULT_ARCHIVE_POLICIES) {
-      await this.sql.query(
-        'INSERT INTO archive_policy (name, back_window, definition, aggregation_methods) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING',
-        [p.name, p.backWindow, JSON.stringify(p.definition), JSON.stringify(p.aggregationMethods)],
-      );
-    }
+    for (const p of DEFAULT_ARCHIVE_POLICIES) await this.insert(p, ' ON CONFLICT (name) DO NOTHING');
+  }
+
+  private insert(p: ArchivePolicy, onConflict: string): Promise<unknown> {
+    return this.sql.query(`INSERT INTO archive_policy (name, back_window, definition, aggregation_methods) VALUES ($1, $2, $3, $4)${onConflict}`, [
+      p.name,
+      p.backWindow,
+      JSON.stringify(p.definition),
+      JSON.stringify(p.aggregationMethods),
+    ]);
   }
 
   async get(name: string): Promise<ArchivePolicy | undefined> {

@@ -2,12 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type ArchivePolicyInput, makeArchivePolicy, makeItem } from '../../archive-policy.js';
 import { InvalidInputError } from '../../errors.js';
-import {
-  ArchivePolicyAlreadyExists,
-  ArchivePolicyRuleAlreadyExists,
-  NoSuchArchivePolicy,
-  NoSuchArchivePolicyRule,
-} from '../../index/errors.js';
+import { NoSuchArchivePolicy, NoSuchArchivePolicyRule } from '../../index/errors.js';
 import type { ApiDeps } from '../app.js';
 import { requireAdmin } from '../auth.js';
 import { archivePolicyJson } from '../format.js';
@@ -76,12 +71,7 @@ export async function archivePolicyRoutes(app: FastifyInstance, { index }: ApiDe
     } catch (err) {
       badDefinition(err);
     }
-    try {
-      await policies.create(policy);
-    } catch (err) {
-      if (err instanceof ArchivePolicyAlreadyExists) throw new HttpError(409, err.message);
-      throw err;
-    }
+    await policies.create(policy);
     return reply.code(201).header('location', locationOf(request, `/v1/archive_policy/${encodeURIComponent(policy.name)}`)).send(archivePolicyJson(policy));
   });
 
@@ -89,7 +79,7 @@ export async function archivePolicyRoutes(app: FastifyInstance, { index }: ApiDe
 
   app.get<{ Params: { name: string } }>('/v1/archive_policy/:name', async (request) => {
     const p = await policies.get(request.params.name);
-    if (!p) throw new HttpError(404, new NoSuchArchivePolicy(request.params.name).message);
+    if (!p) throw new NoSuchArchivePolicy(request.params.name);
     return archivePolicyJson(p);
   });
 
@@ -98,7 +88,7 @@ export async function archivePolicyRoutes(app: FastifyInstance, { index }: ApiDe
     { schema: { body: { type: 'object', additionalProperties: false, required: ['definition'], properties: { definition: definitionSchema } } } },
     async (request) => {
       const { name } = request.params;
-      if (!(await policies.get(name))) throw new HttpError(404, new NoSuchArchivePolicy(name).message);
+      if (!(await policies.get(name))) throw new NoSuchArchivePolicy(name);
       requireAdmin(request.caller);
       const body = request.body as { definition: ArchivePolicyInput['definition'] };
       let items;
@@ -113,12 +103,7 @@ export async function archivePolicyRoutes(app: FastifyInstance, { index }: ApiDe
 
   app.delete<{ Params: { name: string } }>('/v1/archive_policy/:name', async (request, reply) => {
     requireAdmin(request.caller);
-    try {
-      await policies.delete(request.params.name);
-    } catch (err) {
-      if (err instanceof NoSuchArchivePolicy) throw new HttpError(404, err.message);
-      throw err;
-    }
+    await policies.delete(request.params.name);
     return reply.code(204).send();
   });
 
@@ -136,7 +121,7 @@ export async function archivePolicyRoutes(app: FastifyInstance, { index }: ApiDe
     try {
       rule = await policies.createRule({ name: body.name, metricPattern: body.metric_pattern, archivePolicyName: body.archive_policy_name });
     } catch (err) {
-      if (err instanceof ArchivePolicyRuleAlreadyExists) throw new HttpError(409, err.message);
+      // the rule's policy is missing: Gnocchi answers 400 here, not 404
       if (err instanceof NoSuchArchivePolicy) throw new HttpError(400, { cause: 'Archive policy does not exist', detail: body.archive_policy_name });
       throw err;
     }
@@ -147,31 +132,19 @@ export async function archivePolicyRoutes(app: FastifyInstance, { index }: ApiDe
 
   app.get<{ Params: { name: string } }>('/v1/archive_policy_rule/:name', async (request) => {
     const rule = await policies.getRule(request.params.name);
-    if (!rule) throw new HttpError(404, new NoSuchArchivePolicyRule(request.params.name).message);
+    if (!rule) throw new NoSuchArchivePolicyRule(request.params.name);
     return ruleJson(rule);
   });
 
   app.patch<{ Params: { name: string } }>(
     '/v1/archive_policy_rule/:name',
     { schema: { body: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1 } } } }, preValidation: adminOnly },
-    async (request) => {
-      try {
-        return ruleJson(await policies.renameRule(request.params.name, (request.body as { name: string }).name));
-      } catch (err) {
-        if (err instanceof NoSuchArchivePolicyRule) throw new HttpError(404, err.message);
-        throw err;
-      }
-    },
+    async (request) => ruleJson(await policies.renameRule(request.params.name, (request.body as { name: string }).name)),
   );
 
   app.delete<{ Params: { name: string } }>('/v1/archive_policy_rule/:name', async (request, reply) => {
     requireAdmin(request.caller);
-    try {
-      await policies.deleteRule(request.params.name);
-    } catch (err) {
-      if (err instanceof NoSuchArchivePolicyRule) throw new HttpError(404, err.message);
-      throw err;
-    }
+    await policies.deleteRule(request.params.name);
     return reply.code(204).send();
   });
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ArchivePolicy } from '../../archive-policy.js';
 import { InvalidInputError } from '../../errors.js';
-import { NoArchivePolicyRuleMatch, NoSuchArchivePolicy } from '../../index/errors.js';
+import { NamedMetricAlreadyExists, NoArchivePolicyRuleMatch, NoSuchArchivePolicy, NoSuchMetric } from '../../index/errors.js';
 import { type Metric, isUuid } from '../../index/metrics.js';
 import { type Micros, formatTimestamp, parseTimespanSeconds, parseTimestamp, pythonSeconds, secondsToMicros } from '../../time.js';
 import type { ApiDeps } from '../app.js';
@@ -69,7 +69,7 @@ export async function metricRoutes(app: FastifyInstance, { engine, index, config
 
   const loadMetric = async (id: string, caller: Caller): Promise<Metric> => {
     const m = await index.metrics.get(id);
-    if (!m) throw new HttpError(404, `Metric ${id} does not exist`);
+    if (!m) throw new NoSuchMetric(id);
     if (!canAccess(caller, m)) throw new HttpError(403);
     return m;
   };
@@ -90,6 +90,7 @@ export async function metricRoutes(app: FastifyInstance, { engine, index, config
       }
     }
     const policy = await index.archivePolicies.get(policyName);
+    // an unknown policy in the body is a bad request, not a missing resource
     if (!policy) throw new HttpError(400, new NoSuchArchivePolicy(policyName).message);
     const metric: Metric = {
       id: randomUUID(),
@@ -99,7 +100,13 @@ export async function metricRoutes(app: FastifyInstance, { engine, index, config
       name: body.name ?? null,
       unit: body.unit ?? null,
     };
-    await index.metrics.create(metric);
+    try {
+      await index.metrics.create(metric);
+    } catch (err) {
+      // on this route Gnocchi answers a name clash with 400 (409 on a resource's metric routes)
+      if (err instanceof NamedMetricAlreadyExists) throw new HttpError(400, err.message);
+      throw err;
+    }
     try {
       await engine.createMetric(metric.id, policy);
     } catch (err) {
