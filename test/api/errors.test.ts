@@ -29,6 +29,13 @@ describe('Gnocchi error answers', () => {
     let r = await call('GET', '/v1/archive_policy/nope', { authorization: ADMIN, ...json });
     assert.equal(r.status, 404);
     assert.deepEqual(JSON.parse(r.text), { code: 404, title: 'Not Found', description: 'Archive policy nope does not exist' });
+    assert.equal(r.text, '{"code": 404, "title": "Not Found", "description": "Archive policy nope does not exist"}', "Python's JSON text");
+    r = await call('GET', '/v1/nothing-here', { authorization: ADMIN, ...json });
+    assert.equal(r.text, '{"code": 404, "title": "Not Found", "description": "The resource could not be found."}');
+    r = await call('PUT', '/v1/archive_policy', { authorization: ADMIN, ...json });
+    assert.equal(r.status, 405);
+    r = await call('GET', '/healthcheck', {});
+    assert.equal(r.status, 200, 'the health check needs no credentials');
     r = await call('GET', '/v1/archive_policy/nope', { authorization: ADMIN });
     assert.match(r.type, /text\/html/);
     assert.match(r.text, /<h1>404 Not Found<\/h1>[\s\S]*Archive policy nope does not exist/);

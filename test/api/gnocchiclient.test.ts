@@ -1,6 +1,9 @@
 /** The real python-gnocchiclient CLI (Debian's `gnocchi`) against a running tally. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { type TestServer, startTestServer } from '../helpers/tally-server.js';
@@ -16,7 +19,7 @@ describe('gnocchi CLI against tally', () => {
     const run = promisify(execFile);
     gnocchi = async (...args: string[]) => {
       // commands that print nothing take no output format
-      const quiet = args[1] === 'add' || args[1] === 'delete';
+      const quiet = args[1] === 'add' || args[1] === 'delete' || args[1] === 'batch-metrics';
       const { stdout } = await run('gnocchi', quiet ? args : [...args, '-f', 'json'], { env, encoding: 'utf8' });
       return stdout.trim() === '' ? null : JSON.parse(stdout);
     };
@@ -55,6 +58,24 @@ describe('gnocchi CLI against tally', () => {
     assert.deepEqual(listed.map((m) => m.id), [metric.id]);
     await gnocchi('metric', 'delete', metric.id);
     assert.deepEqual(await gnocchi('metric', 'list'), []);
+  });
+
+  it('takes measures for several metrics in one batch', async () => {
+    const a = (await gnocchi('metric', 'create', '-a', 'demo', 'batch.a')) as { id: string };
+    const b = (await gnocchi('metric', 'create', '-a', 'demo', 'batch.b')) as { id: string };
+    const file = join(mkdtempSync(join(tmpdir(), 'tally-batch-')), 'batch.json');
+    writeFileSync(file, JSON.stringify({
+      [a.id]: [{ timestamp: '2024-01-01T00:00:00', value: 1 }, { timestamp: '2024-01-01T00:00:30', value: 2 }],
+      [b.id]: [{ timestamp: '2024-01-01T00:00:00', value: 10 }],
+    }));
+    await gnocchi('measures', 'batch-metrics', file);
+    const sums = async (id: string) => ((await gnocchi('measures', 'show', '--refresh', '--granularity', '60', id)) as { value: number }[]).map((p) => p.value);
+    assert.deepEqual(await sums(a.id), [1.5]);
+    assert.deepEqual(await sums(b.id), [10]);
+    const missing = '6f7d0b4e-0000-4000-8000-000000000000';
+    writeFileSync(file, JSON.stringify({ [a.id]: [{ timestamp: '2024-01-01T00:01:00', value: 5 }], [missing]: [] }));
+    await assert.rejects(gnocchi('measures', 'batch-metrics', file), (e: { stderr?: string }) => String(e.stderr).includes(`Unknown metrics: ${missing} (HTTP 400)`));
+    assert.deepEqual(await sums(a.id), [1.5], 'a rejected batch writes nothing');
   });
 
   it('reports errors the way Gnocchi does', async () => {

@@ -16,7 +16,7 @@ import { startTestServer } from '../helpers/tally-server.js';
 
 const GABBITS = '/usr/lib/python3/dist-packages/gnocchi/tests/functional/gabbits';
 const RUNNER = fileURLToPath(new URL('../../../shared/tools/gnocchi/gabbi_run.py', import.meta.url));
-const PASSING = ['archive', 'archive-rule', 'metric-granularity', 'metric-timestamp-format', 'metric-derived', 'aggregates-with-metric-ids'];
+const PASSING = ['archive', 'archive-rule', 'healthcheck', 'metric-granularity', 'metric-timestamp-format', 'metric-derived', 'aggregates-with-metric-ids'];
 
 const run = promisify(execFile);
 

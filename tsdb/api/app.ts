@@ -62,6 +62,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request) => {
     const accept = String(request.headers.accept ?? '*/*');
     if (!/application\/json|\*\/\*|application\/\*/.test(accept)) throw new HttpError(406);
+    if (request.url === '/healthcheck') return; // for load balancers: no credentials
     request.caller = authenticate(deps.config.authMode, request);
   });
 

@@ -6,6 +6,7 @@
  * `{cause, reason, detail}`.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { pythonJson } from './python-json.js';
 
 export type ErrorDescription = string | Record<string, unknown>;
 
@@ -54,7 +55,8 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: Htt
   const [title, explanation] = TITLES[err.status] ?? ['Error', ''];
   const accept = String(request.headers.accept ?? '');
   if (accept.includes('application/json')) {
-    return reply.code(err.status).type('application/json').send({ code: err.status, title, description: err.description });
+    // serialised here: replies from the not-found handler bypass the app's serializer
+    return reply.code(err.status).type('application/json').send(pythonJson({ code: err.status, title, description: err.description }));
   }
   const detail = typeof err.description === 'string' ? err.description : JSON.stringify(err.description);
   if (accept === '') {

@@ -14,6 +14,8 @@ export interface Metric {
 }
 
 export interface MetricFilter {
+  /** only these ids (non-UUIDs match nothing) */
+  readonly ids?: readonly string[];
   readonly creator?: string;
   readonly archivePolicyName?: string;
   readonly resourceId?: string;
@@ -75,8 +77,9 @@ export class Metrics {
     const params: unknown[] = [];
     const add = (column: string, value: unknown, op = '='): void => {
       params.push(value);
-      where.push(`${column} ${op} $${params.length}`);
+      where.push(op === '= ANY' ? `${column} = ANY($${params.length}::uuid[])` : `${column} ${op} $${params.length}`);
     };
+    if (filter.ids !== undefined) add('id', filter.ids.filter(isUuid), '= ANY');
     if (filter.creator !== undefined) add('creator', filter.creator);
     if (filter.archivePolicyName !== undefined) add('archive_policy_name', filter.archivePolicyName);
     if (filter.resourceId !== undefined) add('resource_id', filter.resourceId);

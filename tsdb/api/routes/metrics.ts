@@ -192,6 +192,25 @@ export async function metricRoutes(app: FastifyInstance, { engine, index, config
     return out;
   });
 
+  app.post('/v1/batch/metrics/measures', async (request, reply) => {
+    const body = request.body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidInput('expected a dictionary');
+    const entries = Object.entries(body as Record<string, unknown>);
+    const parsed = entries.map(([id, measures]) => {
+      if (!isUuid(id)) throw invalidInput('not a valid value', [id]);
+      return { id: id.toLowerCase(), ...parseMeasures(measures) };
+    });
+    const metrics = await index.metrics.list({ ids: parsed.map((p) => p.id) });
+    if (metrics.length !== parsed.length) {
+      const known = new Set(metrics.map((m) => m.id));
+      throw new HttpError(400, `Unknown metrics: ${parsed.map((p) => p.id).filter((id) => !known.has(id)).sort().join(', ')}`);
+    }
+    for (const m of metrics) if (!canAccess(request.caller, m)) throw new HttpError(403);
+    // one durable write for the whole batch
+    await engine.addMeasures(parsed.filter((p) => p.timestamps.length > 0).map((p) => ({ metricId: p.id, timestamps: p.timestamps, values: p.values })));
+    return reply.code(202).send();
+  });
+
   // the id segment must be a UUID; anything else is simply not found
   app.addHook('preHandler', async (request) => {
     const id = (request.params as { id?: string } | undefined)?.id;

@@ -21,6 +21,12 @@ export async function rootRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
     })),
   }));
 
+  // the process answers and its storage is open
+  app.get('/healthcheck', async (_request, reply) => {
+    deps.engine.pendingEntries();
+    return reply.code(200).type('text/plain').send('OK');
+  });
+
   app.get('/v1/capabilities', async () => ({
     aggregation_methods: [...ALL_METHODS],
     dynamic_aggregation_methods: [...CROSS_AGGREGATES].sort(),
