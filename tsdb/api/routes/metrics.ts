@@ -56,14 +56,9 @@ export function parseMeasures(body: unknown): { timestamps: number[]; values: nu
 }
 
 export async function metricRoutes(app: FastifyInstance, { engine, index, config }: ApiDeps): Promise<void> {
-  const policyCache = new Map<string, ArchivePolicy>();
   const policyOf = async (name: string): Promise<ArchivePolicy> => {
-    let p = policyCache.get(name);
-    if (!p) {
-      p = await index.archivePolicies.get(name);
-      if (!p) throw new NoSuchArchivePolicy(name);
-      policyCache.set(name, p);
-    }
+    const p = await index.archivePolicies.get(name);
+    if (!p) throw new NoSuchArchivePolicy(name);
     return p;
   };
 
