@@ -12,7 +12,6 @@ import {
   type ArchivePolicy,
   type ParsedMethod,
   ALL_METHODS,
-  aggregationsOf,
   blockSize,
   findAggregation,
   parseMethod,
@@ -509,13 +508,6 @@ export class Engine {
     const agg = findAggregation(plan.policy, method, granularity);
     if (!agg) throw new AggregationNotFoundError(metricId, method, granularity / US_PER_SECOND);
     return agg;
-  }
-
-  /** Every aggregation of a metric, finest granularity first. */
-  aggregationsOfMetric(metricId: string): Aggregation[] {
-    const plan = this.planOf(metricId);
-    if (!plan) throw new MetricNotFoundError(metricId);
-    return aggregationsOf(plan.policy);
   }
 
   /**

@@ -59,11 +59,6 @@ export function upperBound(ts: Float64Array, hi: number, t: Micros, lo = 0): num
   return lo;
 }
 
-/** Points [from, to) as a new series (copies). */
-export function slice(s: Series, from: number, to: number): Series {
-  return { ts: s.ts.slice(from, to), values: s.values.slice(from, to), length: Math.max(0, to - from) };
-}
-
 /**
  * Union of two sorted series into `out` (overwritten); where both have a
  * timestamp, `newer` wins.

@@ -19,10 +19,6 @@ export function secondsToMicros(seconds: number): Micros {
   return Math.round(seconds * US_PER_SECOND);
 }
 
-export function microsToSeconds(us: Micros): number {
-  return us / US_PER_SECOND;
-}
-
 /** Seconds as Python prints a float ("60.0", "0.5"): Gnocchi's messages quote granularities so. */
 export function pythonSeconds(us: Micros): string {
   const s = us / US_PER_SECOND;
