@@ -163,6 +163,21 @@ export class Engine {
     this.states.set(metricId, stateFor(record));
   }
 
+  /**
+   * Gives existing metrics a changed policy (same granularities, other
+   * retention: what Gnocchi allows). One transaction; unknown ids are skipped.
+   */
+  async setPolicy(metricIds: readonly string[], policy: ArchivePolicy): Promise<void> {
+    const { metrics } = this.store;
+    this.store.root.transactionSync(() => {
+      for (const id of metricIds) {
+        if (metrics.get(id) !== undefined) metrics.putSync(id, { generation: this.seq++, policy });
+      }
+    });
+    await this.store.root.flushed;
+    for (const id of metricIds) this.states.delete(id);
+  }
+
   metricCount(): number {
     return this.store.metrics.getCount();
   }

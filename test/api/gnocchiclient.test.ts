@@ -52,6 +52,10 @@ describe('gnocchi CLI against tally', () => {
     assert.deepEqual(maxHourly.map((p) => p.value), [10, 4]);
     const rates = await gnocchi('measures', 'show', '--aggregation', 'rate:mean', '--granularity', '60', '--start', '2024-01-01T00:01:00', metric.id) as { value: number }[];
     assert.deepEqual(rates.map((p) => p.value), [7, -6]);
+    // shorter retention for an existing metric: Gnocchi allows changing points, not granularities
+    await gnocchi('archive-policy', 'update', '-d', 'granularity:1m,points:60', '-d', 'granularity:1h,points:1', 'demo');
+    const hourly = (await gnocchi('measures', 'show', '--granularity', '3600', metric.id)) as { timestamp: string }[];
+    assert.deepEqual(hourly.map((p) => p.timestamp), ['2024-01-01T01:00:00+00:00'], 'one hourly point kept after the update');
     const shown = await gnocchi('metric', 'show', metric.id) as Record<string, unknown>;
     assert.equal(shown['archive_policy/name'], 'demo');
     const listed = await gnocchi('metric', 'list') as { id: string }[];

@@ -40,8 +40,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     logger: deps.config.logger ?? false,
     // report a schema violation instead of silently fixing the input
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true, allowUnionTypes: true } },
-    // clients write both /v1/metric and /v1/metric/
-    routerOptions: { ignoreTrailingSlash: true },
+    // clients write /v1/metric, /v1/metric/ and even /v1/archive_policy//name (gnocchiclient's update)
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     schemaErrorFormatter: (errors) => schemaError(errors),
     bodyLimit: 64 * 1024 * 1024,
   });

@@ -60,7 +60,7 @@ function badDefinition(err: unknown): never {
 /** Authorization comes before body validation, as in Gnocchi. */
 const adminOnly = async (request: FastifyRequest): Promise<void> => requireAdmin(request.caller);
 
-export async function archivePolicyRoutes(app: FastifyInstance, { index }: ApiDeps): Promise<void> {
+export async function archivePolicyRoutes(app: FastifyInstance, { engine, index }: ApiDeps): Promise<void> {
   const policies = index.archivePolicies;
 
   app.post('/v1/archive_policy', { schema: { body: createSchema }, preValidation: adminOnly }, async (request, reply) => {
@@ -97,7 +97,11 @@ export async function archivePolicyRoutes(app: FastifyInstance, { index }: ApiDe
       } catch (err) {
         badDefinition(err);
       }
-      return archivePolicyJson(await policies.update(name, items));
+      const updated = await policies.update(name, items);
+      // the engine keeps each metric's policy beside its series: give them the new retention
+      const users = await index.metrics.list({ archivePolicyName: name });
+      await engine.setPolicy(users.map((m) => m.id), updated);
+      return archivePolicyJson(updated);
     },
   );
 
