@@ -4,10 +4,13 @@
  */
 export class InvalidInputError extends Error {
   readonly field: string;
-  constructor(field: string, message: string) {
-    super(`${field}: ${message}`);
+  /** what is wrong, without the field name */
+  readonly reason: string;
+  constructor(field: string, reason: string) {
+    super(`${field}: ${reason}`);
     this.name = 'InvalidInputError';
     this.field = field;
+    this.reason = reason;
   }
 }
 

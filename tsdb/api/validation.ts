@@ -55,6 +55,5 @@ export function schemaError(errors: readonly FastifySchemaValidationError[]): Ht
 /** A domain InvalidInputError (field like `definition[0].granularity`) as Gnocchi's "Invalid input". */
 export function fromInvalidInput(err: InvalidInputError, base: readonly (string | number)[] = []): HttpError {
   const path = [...base, ...err.field.split(/[.[\]]+/).filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p))];
-  const reason = err.message.slice(err.field.length + 2);
-  return invalidInput(`${reason}${path.length ? ' for dictionary value' : ''}`, path);
+  return invalidInput(`${err.reason}${path.length ? ' for dictionary value' : ''}`, path);
 }

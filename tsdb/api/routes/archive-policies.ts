@@ -50,7 +50,7 @@ const ruleSchema = {
 function badDefinition(err: unknown): never {
   if (err instanceof InvalidInputError) {
     if (/timespan ≠|should be > 0|Calculated number|At least two|microseconds|More than one/.test(err.message)) {
-      throw new HttpError(400, err.message.slice(err.field.length + 2));
+      throw new HttpError(400, err.reason);
     }
     throw fromInvalidInput(err);
   }
