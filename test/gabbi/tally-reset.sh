@@ -15,7 +15,7 @@ rm -rf "$dir"
 TALLY_AUTH_MODE=basic TALLY_MAX_LIMIT=7 TALLY_CREATE_DEFAULT_ARCHIVE_POLICIES=false TALLY_LOG_LEVEL=warn \
   nohup node "$here/bin/tally.js" api --port "$port" --data-dir "$dir" > "$dir.log" 2>&1 &
 echo $! > "$dir.pid"
-for _ in $(seq 300); do
+for _ in $(seq 1200); do
   curl -sf -o /dev/null "http://127.0.0.1:$port/" && exit 0
   sleep 0.1
 done

@@ -93,7 +93,7 @@ for (const target of indexTargets()) {
       assert.deepEqual((await index.metrics.list({ resourceId })).map((m) => m.id), [m1.id]);
       const all = (await index.metrics.list()).map((m) => m.id);
       assert.deepEqual(all, [m1.id, m2.id].sort());
-      assert.deepEqual((await index.metrics.list({ after: all[0], limit: 1 })).map((m) => m.id), [all[1]]);
+      assert.deepEqual((await index.metrics.list({ marker: all[0], limit: 1 })).map((m) => m.id), [all[1]]);
       await assert.rejects(index.archivePolicies.delete('low'), ArchivePolicyInUse);
       await index.metrics.delete(m1.id);
       await assert.rejects(index.metrics.delete(m1.id), (e: unknown) => e instanceof NoSuchMetric && e.message === `Metric ${m1.id} does not exist`);

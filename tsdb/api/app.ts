@@ -13,6 +13,9 @@ import { pythonJson } from './python-json.js';
 import { aggregatesRoutes } from './routes/aggregates.js';
 import { archivePolicyRoutes } from './routes/archive-policies.js';
 import { metricRoutes } from './routes/metrics.js';
+import { resourceTypeRoutes } from './routes/resource-types.js';
+import { resourceRoutes } from './routes/resources.js';
+import { searchRoutes } from './routes/search.js';
 import { rootRoutes } from './routes/root.js';
 import { fromInvalidInput, schemaError } from './validation.js';
 
@@ -62,21 +65,26 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request) => {
     const accept = String(request.headers.accept ?? '*/*');
     if (!/application\/json|\*\/\*|application\/\*/.test(accept)) throw new HttpError(406);
-    if (request.url === '/healthcheck') return; // for load balancers: no credentials
+    // the version document and the health check (for load balancers) need no credentials, as in Gnocchi
+    const path = request.url.split('?')[0];
+    if (path === '/' || path === '/healthcheck') return;
     request.caller = authenticate(deps.config.authMode, request);
   });
 
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  // JSON, and resource type patches (RFC 6902, also JSON)
+  const parseJson = (_request: unknown, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void => {
     try {
       done(null, body === '' ? undefined : JSON.parse(body as string));
     } catch (err) {
       done(new HttpError(400, { cause: 'Unable to decode body', reason: String((err as Error).message) }), undefined);
     }
-  });
+  };
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson);
+  app.addContentTypeParser('application/json-patch+json', { parseAs: 'string' }, parseJson);
   app.removeContentTypeParser('text/plain');
 
   app.setErrorHandler((err, request, reply) => {
-    if (err instanceof HttpError) return sendError(request, reply, err);
+    if (err instanceof HttpError) return err.status === 304 ? reply.code(304).send() : sendError(request, reply, err);
     if (err instanceof InvalidInputError) return sendError(request, reply, fromInvalidInput(err));
     if (err instanceof MetricNotFoundError) return sendError(request, reply, new HttpError(404, `Metric ${err.metricId} does not exist`));
     if (err instanceof IndexError) return sendError(request, reply, new HttpError(err.status, err.message));
@@ -100,5 +108,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(archivePolicyRoutes, deps);
   await app.register(metricRoutes, deps);
   await app.register(aggregatesRoutes, deps);
+  await app.register(resourceTypeRoutes, deps);
+  await app.register(resourceRoutes, deps);
+  await app.register(searchRoutes, deps);
   return app;
 }

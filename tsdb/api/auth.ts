@@ -15,11 +15,17 @@ export interface Caller {
   readonly projectId: string;
   readonly roles: readonly string[];
   readonly isAdmin: boolean;
+  /**
+   * Who Gnocchi records as creator: "user_id:project_id" when the identity
+   * comes with a project (noauth, keystone), the user name with basic auth.
+   */
+  readonly creator: string;
+  /** basic auth has no projects: Gnocchi applies no project filter to listings there */
+  readonly hasProjects: boolean;
 }
 
-/** Gnocchi records a creator as "user_id:project_id". */
 export function creatorOf(caller: Caller): string {
-  return caller.projectId ? `${caller.userId}:${caller.projectId}` : caller.userId;
+  return caller.creator;
 }
 
 export function authenticate(mode: AuthMode, request: FastifyRequest): Caller {
@@ -30,16 +36,18 @@ export function authenticate(mode: AuthMode, request: FastifyRequest): Caller {
     const decoded = Buffer.from(m[1], 'base64').toString('utf8');
     const user = decoded.split(':')[0];
     if (!user) throw new HttpError(401);
-    return { userId: user, projectId: '', roles: user === 'admin' ? ['admin'] : [], isAdmin: user === 'admin' };
+    return { userId: user, projectId: '', roles: user === 'admin' ? ['admin'] : [], isAdmin: user === 'admin', creator: user, hasProjects: false };
   }
   const userId = headerValue(request, 'x-user-id');
   const projectId = headerValue(request, 'x-project-id');
   const rolesHeader = headerValue(request, 'x-roles');
   if (userId === undefined && projectId === undefined && rolesHeader === undefined) {
-    return { userId: 'admin', projectId: '', roles: ['admin'], isAdmin: true };
+    return { userId: 'admin', projectId: '', roles: ['admin'], isAdmin: true, creator: 'admin:', hasProjects: true };
   }
   const roles = (rolesHeader ?? '').split(',').map((r) => r.trim()).filter(Boolean);
-  return { userId: userId ?? '', projectId: projectId ?? '', roles, isAdmin: roles.includes('admin') };
+  const user = userId ?? '';
+  const project = projectId ?? '';
+  return { userId: user, projectId: project, roles, isAdmin: roles.includes('admin'), creator: `${user}:${project}`, hasProjects: true };
 }
 
 function headerValue(request: FastifyRequest, name: string): string | undefined {

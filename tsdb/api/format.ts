@@ -1,7 +1,9 @@
 /** Values as Gnocchi prints them in JSON. */
 import type { ArchivePolicy } from '../archive-policy.js';
+import { createHash } from 'node:crypto';
 import type { Metric } from '../index/metrics.js';
-import { type Micros, US_PER_SECOND } from '../time.js';
+import type { Resource } from '../index/resources.js';
+import { type Micros, US_PER_SECOND, formatTimestamp } from '../time.js';
 
 /** Python's str(datetime.timedelta): "0:05:00", "1 day, 0:00:00", "30 days, 0:00:00", "0:00:00.500000". */
 export function formatTimedelta(us: Micros): string {
@@ -47,4 +49,32 @@ export function metricJson(m: Metric, policy?: ArchivePolicy): Record<string, un
 function partition(s: string): [string, string, string] {
   const i = s.indexOf(':');
   return i < 0 ? [s, '', ''] : [s.slice(0, i), ':', s.slice(i + 1)];
+}
+
+/** A resource as Gnocchi prints it; `attrs` keeps only those keys (the `attrs=` query option). */
+export function resourceJson(r: Resource, attrs?: readonly string[]): Record<string, unknown> {
+  const [user, , project] = r.creator === null ? [null, '', null] : partition(r.creator);
+  const out: Record<string, unknown> = {
+    id: r.id,
+    type: r.type,
+    creator: r.creator,
+    started_at: formatTimestamp(r.startedAt),
+    revision_start: formatTimestamp(r.revisionStart),
+    ended_at: r.endedAt === null ? null : formatTimestamp(r.endedAt),
+    user_id: r.userId,
+    project_id: r.projectId,
+    original_resource_id: r.originalResourceId,
+    revision_end: r.revisionEnd === null ? null : formatTimestamp(r.revisionEnd),
+    ...r.attributes,
+    metrics: { ...r.metrics },
+    created_by_user_id: user,
+    created_by_project_id: project,
+  };
+  if (!attrs || attrs.length === 0) return out;
+  return Object.fromEntries(Object.entries(out).filter(([k]) => attrs.includes(k)));
+}
+
+/** The resource's ETag: sha1 of its id and revision start, as Gnocchi computes it. */
+export function resourceEtag(r: Resource): string {
+  return createHash('sha1').update(r.id).update(formatTimestamp(r.revisionStart)).digest('hex');
 }

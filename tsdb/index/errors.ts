@@ -47,3 +47,33 @@ export class NoSuchMetric extends NotFoundError {
 export class NamedMetricAlreadyExists extends ConflictError {
   constructor(name: string) { super(`Named metric ${name} already exists`); }
 }
+export class NoSuchResourceType extends NotFoundError {
+  constructor(name: string) { super(`Resource type ${name} does not exist`); }
+}
+export class ResourceTypeAlreadyExists extends ConflictError {
+  constructor(name: string) { super(`Resource type ${name} already exists`); }
+}
+export class ResourceTypeInUse extends IndexError {
+  constructor(name: string) { super(`Resource type ${name} is still in use`); }
+}
+export class UnexpectedResourceTypeState extends IndexError {
+  constructor(name: string, expected: string, state: string) { super(`Resource type ${name} state is ${state} (expected: ${expected})`); }
+}
+export class NoSuchResource extends NotFoundError {
+  constructor(id: string) { super(`Resource ${id} does not exist`); }
+}
+export class ResourceAlreadyExists extends ConflictError {
+  constructor(id: string) { super(`Resource ${id} already exists`); }
+}
+export class ResourceAttributeError extends IndexError {
+  constructor(type: string, attribute: string) { super(`Resource type ${type} has no ${attribute} attribute`); }
+}
+export class ResourceValueError extends IndexError {
+  constructor(type: string, attribute: string, value: string) { super(`Value ${value} for attribute ${attribute} on resource type ${type} is invalid`); }
+}
+export class QueryValueError extends IndexError {
+  constructor(value: string, field: string) { super(`Invalid value: \`${value}' for field \`${field}'`); }
+}
+export class InvalidPagination extends IndexError {
+  constructor(reason: string) { super(`Invalid pagination: \`${reason}'`); }
+}

@@ -1,20 +1,26 @@
 /**
- * The resource/metric index: archive policies and their rules, metrics (and,
- * to come, resource types and resources with history) in SQL, on PGlite or
+ * The resource/metric index: archive policies and their rules, resource
+ * types, resources with their history, and metrics, in SQL on PGlite or
  * PostgreSQL.
  */
 import { ArchivePolicies } from './archive-policies.js';
 import { Metrics } from './metrics.js';
 import { migrate } from './migrations.js';
+import { ResourceTypes } from './resource-types.js';
+import { Resources } from './resources.js';
 import { type Sql, openSql } from './sql.js';
 
 export class Index {
   readonly archivePolicies: ArchivePolicies;
   readonly metrics: Metrics;
+  readonly resourceTypes: ResourceTypes;
+  readonly resources: Resources;
 
   private constructor(readonly sql: Sql) {
     this.archivePolicies = new ArchivePolicies(sql);
     this.metrics = new Metrics(sql);
+    this.resourceTypes = new ResourceTypes(sql);
+    this.resources = new Resources(sql, (name) => this.resourceTypes.get(name));
   }
 
   /**

@@ -1,5 +1,7 @@
 /** Metrics in the index: id, archive policy, creator, and the resource and name they hang from. */
-import { NamedMetricAlreadyExists, NoSuchArchivePolicy, NoSuchMetric } from './errors.js';
+import { InvalidPagination, NamedMetricAlreadyExists, NoSuchArchivePolicy, NoSuchMetric } from './errors.js';
+import { type Column, type FilterTarget, Params } from './filter-sql.js';
+import { afterMarker, markerColumns, orderBy, parseSorts } from './sort-sql.js';
 import { isForeignKeyViolation, isUniqueViolation } from './pg-errors.js';
 import type { Sql } from './sql.js';
 
@@ -21,10 +23,20 @@ export interface MetricFilter {
   readonly resourceId?: string;
   readonly name?: string;
   readonly unit?: string;
-  /** only metrics whose id sorts after this one */
-  readonly after?: string;
+  /** only what a member of this project may list: metrics its members created, or on its resources */
+  readonly visibleToProject?: string;
+  /** id of the last metric of the previous page */
+  readonly marker?: string;
   readonly limit?: number;
+  /** "key[:dir]", default by id */
+  readonly sorts?: readonly string[];
 }
+
+const COLUMNS: Record<string, Column['kind']> = { id: 'uuid', archive_policy_name: 'text', creator: 'text', resource_id: 'uuid', name: 'text', unit: 'text' };
+const TARGET: FilterTarget = {
+  column: (field) => (COLUMNS[field] ? { sql: `m.${field}`, kind: COLUMNS[field] } : undefined),
+  unknownField: (field) => new InvalidPagination(`Sort key supplied is invalid: ${field}`),
+};
 
 interface MetricRow {
   id: string;
@@ -71,27 +83,34 @@ export class Metrics {
     return row && fromRow(row);
   }
 
-  /** Metrics matching every given field, by id. */
+  /** One page of the metrics matching every given field. */
   async list(filter: MetricFilter = {}): Promise<Metric[]> {
+    const p = new Params();
     const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (column: string, value: unknown, op = '='): void => {
-      params.push(value);
-      where.push(op === '= ANY' ? `${column} = ANY($${params.length}::uuid[])` : `${column} ${op} $${params.length}`);
+    const eq = (column: string, value: string | undefined): void => {
+      if (value !== undefined) where.push(`m.${column} = ${p.add(value, 'text')}`);
     };
-    if (filter.ids !== undefined) add('id', filter.ids.filter(isUuid), '= ANY');
-    if (filter.creator !== undefined) add('creator', filter.creator);
-    if (filter.archivePolicyName !== undefined) add('archive_policy_name', filter.archivePolicyName);
-    if (filter.resourceId !== undefined) add('resource_id', filter.resourceId);
-    if (filter.name !== undefined) add('name', filter.name);
-    if (filter.unit !== undefined) add('unit', filter.unit);
-    if (filter.after !== undefined) add('id', filter.after, '>');
-    let text = `SELECT * FROM metric${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
-    if (filter.limit !== undefined) {
-      params.push(filter.limit);
-      text += ` LIMIT $${params.length}`;
+    if (filter.ids !== undefined) where.push(`m.id = ANY(${p.add(filter.ids.filter(isUuid), 'uuid[]')})`);
+    eq('creator', filter.creator);
+    eq('archive_policy_name', filter.archivePolicyName);
+    if (filter.resourceId !== undefined) where.push(`m.resource_id = ${p.add(filter.resourceId, 'uuid')}`);
+    eq('name', filter.name);
+    eq('unit', filter.unit);
+    if (filter.visibleToProject !== undefined) {
+      const project = filter.visibleToProject;
+      where.push(
+        `(m.creator LIKE ${p.add(`%:${project}`, 'text')} OR m.resource_id IN (SELECT id FROM resource WHERE project_id = ${p.add(project, 'text')} OR creator LIKE ${p.add(`%:${project}`, 'text')}))`,
+      );
     }
-    return (await this.sql.query<MetricRow>(text, params)).map(fromRow);
+    const sorts = parseSorts(filter.sorts?.length ? filter.sorts : ['id:asc'], ['id'], TARGET);
+    if (filter.marker !== undefined) {
+      const m = isUuid(filter.marker) ? await this.sql.query<Record<string, unknown>>(`SELECT ${markerColumns(sorts)} FROM metric m WHERE m.id = $1`, [filter.marker]) : [];
+      if (m.length === 0) throw new InvalidPagination(`Invalid marker: \`${filter.marker}'`);
+      where.push(afterMarker(sorts, sorts.map((_, i) => m[0][`k${i}`]), p));
+    }
+    let text = `SELECT m.* FROM metric m${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${sorts.map(orderBy).join(', ')}`;
+    if (filter.limit !== undefined) text += ` LIMIT ${p.add(filter.limit, 'int8')}`;
+    return (await this.sql.query<MetricRow>(text, p.values)).map(fromRow);
   }
 
   async delete(id: string): Promise<void> {

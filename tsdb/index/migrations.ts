@@ -31,6 +31,51 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX metric_archive_policy_name ON metric (archive_policy_name);
   `,
+  `
+  -- typed attributes live in a jsonb column of the resource; attributes holds their definitions
+  CREATE TABLE resource_type (
+    name text PRIMARY KEY,
+    attributes jsonb NOT NULL DEFAULT '{}',
+    state text NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now()
+  );
+  INSERT INTO resource_type (name, state) VALUES ('generic', 'active');
+  CREATE TABLE resource (
+    id uuid PRIMARY KEY,
+    type text NOT NULL REFERENCES resource_type (name) ON DELETE RESTRICT,
+    creator text,
+    started_at timestamptz NOT NULL,
+    revision_start timestamptz NOT NULL,
+    ended_at timestamptz,
+    user_id text,
+    project_id text,
+    original_resource_id text NOT NULL,
+    attributes jsonb NOT NULL DEFAULT '{}',
+    CONSTRAINT ck_resource_started_before_ended CHECK (started_at <= ended_at)
+  );
+  CREATE INDEX resource_type_name ON resource (type);
+  CREATE INDEX resource_project_id ON resource (project_id);
+  CREATE INDEX resource_revision_start ON resource (revision_start, started_at, id);
+  -- one row per superseded revision; the current one is the resource row itself (revision -1)
+  CREATE TABLE resource_history (
+    revision bigserial PRIMARY KEY,
+    id uuid NOT NULL REFERENCES resource (id) ON DELETE CASCADE,
+    type text NOT NULL REFERENCES resource_type (name) ON DELETE RESTRICT,
+    creator text,
+    started_at timestamptz NOT NULL,
+    revision_start timestamptz NOT NULL,
+    ended_at timestamptz,
+    user_id text,
+    project_id text,
+    original_resource_id text NOT NULL,
+    attributes jsonb NOT NULL DEFAULT '{}',
+    revision_end timestamptz NOT NULL
+  );
+  CREATE INDEX resource_history_id ON resource_history (id);
+  UPDATE metric SET resource_id = NULL WHERE resource_id IS NOT NULL;
+  ALTER TABLE metric ADD CONSTRAINT fk_metric_resource_id FOREIGN KEY (resource_id) REFERENCES resource (id) ON DELETE SET NULL;
+  CREATE INDEX metric_resource_id ON metric (resource_id);
+  `,
 ];
 
 export async function migrate(sql: Sql): Promise<number> {

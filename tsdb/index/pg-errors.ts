@@ -6,3 +6,6 @@ export const isUniqueViolation = (err: unknown): boolean => code(err) === '23505
 
 /** A row is still referenced, or refers to nothing: 23503, or 23001 from ON DELETE RESTRICT on PostgreSQL 18 (PGlite). */
 export const isForeignKeyViolation = (err: unknown): boolean => code(err) === '23503' || code(err) === '23001';
+
+/** A CHECK constraint (e.g. started_at <= ended_at) refused the row. */
+export const isCheckViolation = (err: unknown): boolean => code(err) === '23514';

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ArchivePolicy } from '../../archive-policy.js';
+import type { Engine } from '../../engine.js';
 import { InvalidInputError } from '../../errors.js';
 import { NamedMetricAlreadyExists, NoArchivePolicyRuleMatch, NoSuchArchivePolicy, NoSuchMetric } from '../../index/errors.js';
 import { type Metric, isUuid } from '../../index/metrics.js';
@@ -10,6 +11,7 @@ import type { ApiDeps } from '../app.js';
 import { type Caller, creatorOf } from '../auth.js';
 import { metricJson } from '../format.js';
 import { HttpError, invalidInput, locationOf } from '../http-error.js';
+import { parsePage, setNextLink } from '../pagination.js';
 import { queryTimespan, queryTimestamp } from '../query.js';
 
 const createSchema = {
@@ -53,6 +55,41 @@ export function parseMeasures(body: unknown): { timestamps: number[]; values: nu
     values.push(v);
   }
   return { timestamps, values };
+}
+
+/** GET …/measures: the metric's aggregates, finest granularity last, as Gnocchi lists them. */
+export function readMeasures(engine: Engine, policy: ArchivePolicy, m: Metric, q: Record<string, string | undefined>): [string, number, number][] {
+  const start = queryTimestamp('start', q.start);
+  const stop = queryTimestamp('stop', q.stop);
+  const method = q.aggregation ?? 'mean';
+  const granularity = queryTimespan('granularity', q.granularity);
+  let resample: Micros | null = null;
+  if (q.resample !== undefined) {
+    if (granularity === null) throw new HttpError(400, 'A granularity must be specified to resample');
+    try {
+      resample = secondsToMicros(parseTimespanSeconds('resample', q.resample));
+    } catch {
+      throw new HttpError(400, 'Unable to parse timespan');
+    }
+  }
+  if (!policy.aggregationMethods.includes(method)) {
+    throw new HttpError(404, { cause: 'Aggregation method does not exist for this metric', detail: { metric: m.id, aggregation_method: method } });
+  }
+  const granularities = granularity === null ? policy.definition.map((d) => d.granularity) : [granularity];
+  for (const g of granularities) {
+    if (!policy.definition.some((d) => d.granularity === g)) {
+      throw new HttpError(404, `Aggregation method '${method}' at granularity '${pythonSeconds(g)}' for metric ${m.id} does not exist`);
+    }
+  }
+  if (['true', '1', 'yes', 'on', 'y'].includes(String(q.refresh ?? '').toLowerCase()) && engine.hasPending(m.id)) {
+    engine.processMetrics([m.id]);
+  }
+  const out: [string, number, number][] = [];
+  for (const g of [...granularities].sort((a, b) => b - a)) {
+    const s = engine.read(m.id, { method, granularity: g, from: start, to: stop, resample });
+    for (let i = 0; i < s.length; i++) out.push([formatTimestamp(s.ts[i]), s.aggregation.granularity / 1e6, s.values[i]]);
+  }
+  return out;
 }
 
 export async function metricRoutes(app: FastifyInstance, { engine, index, config }: ApiDeps): Promise<void> {
@@ -111,23 +148,26 @@ export async function metricRoutes(app: FastifyInstance, { engine, index, config
     return reply.code(201).header('location', locationOf(request, `/v1/metric/${metric.id}`)).send(metricJson(metric));
   });
 
-  app.get('/v1/metric', async (request) => {
+  app.get('/v1/metric', async (request, reply) => {
     const q = request.query as Record<string, string | undefined>;
-    const limit = q.limit === undefined ? config.maxLimit : Number(q.limit);
-    if (!Number.isInteger(limit) || limit < 1) throw new HttpError(400, { cause: 'Argument value error', reason: 'limit must be a positive integer' });
-    if (q.sort !== undefined && !/^id(:(asc|desc))?$/.test(q.sort)) {
-      throw new HttpError(400, `Invalid pagination: \`Sort key supplied is invalid: ${q.sort.split(':')[0]}'`);
-    }
+    const page = parsePage(q, config.maxLimit, ['id:asc']);
     const caller = request.caller;
+    // user_id/project_id: the older way to ask for a creator
+    const creator = q.user_id !== undefined || q.project_id !== undefined ? `${q.user_id ?? ''}:${q.project_id ?? ''}` : q.creator;
     const metrics = await index.metrics.list({
-      creator: caller.isAdmin ? q.creator : creatorOf(caller),
+      creator,
       name: q.name,
       unit: q.unit,
       archivePolicyName: q.archive_policy_name,
       resourceId: q.resource_id,
-      after: q.marker,
-      limit: Math.min(limit, config.maxLimit),
+      ids: q.id === undefined ? undefined : [q.id],
+      visibleToProject: caller.isAdmin || !caller.hasProjects ? undefined : caller.projectId,
+      marker: page.marker,
+      limit: page.limit,
+      sorts: page.sorts,
     });
+    const last = metrics[metrics.length - 1];
+    if (last) setNextLink(request, reply, page, metrics.length, last.id);
     return Promise.all(metrics.map(async (m) => metricJson(m, await policyOf(m.archivePolicyName))));
   });
 
@@ -152,39 +192,7 @@ export async function metricRoutes(app: FastifyInstance, { engine, index, config
 
   app.get<{ Params: { id: string } }>('/v1/metric/:id/measures', async (request) => {
     const m = await loadMetric(request.params.id, request.caller);
-    const q = request.query as Record<string, string | undefined>;
-    const start = queryTimestamp('start', q.start);
-    const stop = queryTimestamp('stop', q.stop);
-    const method = q.aggregation ?? 'mean';
-    const granularity = queryTimespan('granularity', q.granularity);
-    let resample: Micros | null = null;
-    if (q.resample !== undefined) {
-      if (granularity === null) throw new HttpError(400, 'A granularity must be specified to resample');
-      try {
-        resample = secondsToMicros(parseTimespanSeconds('resample', q.resample));
-      } catch {
-        throw new HttpError(400, 'Unable to parse timespan');
-      }
-    }
-    const policy = await policyOf(m.archivePolicyName);
-    if (!policy.aggregationMethods.includes(method)) {
-      throw new HttpError(404, { cause: 'Aggregation method does not exist for this metric', detail: { metric: m.id, aggregation_method: method } });
-    }
-    const granularities = granularity === null ? policy.definition.map((d) => d.granularity) : [granularity];
-    for (const g of granularities) {
-      if (!policy.definition.some((d) => d.granularity === g)) {
-        throw new HttpError(404, `Aggregation method '${method}' at granularity '${pythonSeconds(g)}' for metric ${m.id} does not exist`);
-      }
-    }
-    if (['true', '1', 'yes', 'on', 'y'].includes(String(q.refresh ?? '').toLowerCase()) && engine.hasPending(m.id)) {
-      engine.processMetrics([m.id]);
-    }
-    const out: [string, number, number][] = [];
-    for (const g of [...granularities].sort((a, b) => b - a)) {
-      const s = engine.read(m.id, { method, granularity: g, from: start, to: stop, resample });
-      for (let i = 0; i < s.length; i++) out.push([formatTimestamp(s.ts[i]), s.aggregation.granularity / 1e6, s.values[i]]);
-    }
-    return out;
+    return readMeasures(engine, await policyOf(m.archivePolicyName), m, request.query as Record<string, string | undefined>);
   });
 
   app.post('/v1/batch/metrics/measures', async (request, reply) => {

@@ -15,10 +15,12 @@ export async function rootRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
 
   app.get('/v1', async (request) => ({
     version: '1.0',
-    links: ['archive_policy', 'archive_policy_rule', 'metric', 'aggregates', 'status', 'capabilities'].map((rel) => ({
-      rel,
-      href: `${base(request.headers.host)}/v1/${rel}`,
-    })),
+    links: [
+      { rel: 'self', href: `${base(request.headers.host)}/v1` },
+      ...['aggregates', 'aggregation', 'archive_policy', 'archive_policy_rule', 'batch', 'capabilities', 'influxdb', 'metric', 'resource', 'resource_type', 'search', 'status'].map(
+        (rel) => ({ rel, href: `${base(request.headers.host)}/v1/${rel}` }),
+      ),
+    ],
   }));
 
   // the process answers and its storage is open
