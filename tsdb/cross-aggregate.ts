@@ -15,8 +15,10 @@ import { type Micros, US_PER_SECOND } from './time.js';
 export interface SeriesRef {
   readonly metricId: string;
   readonly method: string;
-  /** the name used in ["metric", name, method] nodes; the metric id when absent */
+  /** the name the result is keyed by; the metric id when absent */
   readonly name?: string;
+  /** the name ["metric", name, method] nodes use, when not `name` (a resource metric's wildcard) */
+  readonly lookup?: string;
   /** when set, results are grouped by resource then metric name */
   readonly resourceId?: string;
 }
@@ -43,7 +45,7 @@ export type CrossResult =
   | { readonly kind: 'resources'; readonly series: Map<string, Map<string, Map<string, Point[]>>> };
 
 function keyOf(ref: SeriesRef): LookupKey {
-  return [ref.name ?? ref.metricId, ref.method];
+  return [ref.lookup ?? ref.name ?? ref.metricId, ref.method];
 }
 
 export interface RefSeries {

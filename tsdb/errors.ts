@@ -43,11 +43,13 @@ export class MetricExistsError extends Error {
 
 /** The metric's policy has no such (method, granularity) pair. */
 export class AggregationNotFoundError extends Error {
+  readonly metricId: string;
   readonly method: string;
   readonly granularity: number;
   constructor(metricId: string, method: string, granularitySeconds: number) {
     super(`aggregation method '${method}' at granularity '${granularitySeconds}' for metric ${metricId} does not exist`);
     this.name = 'AggregationNotFoundError';
+    this.metricId = metricId;
     this.method = method;
     this.granularity = granularitySeconds;
   }

@@ -12,6 +12,7 @@ import { HttpError, sendError } from './http-error.js';
 import { pythonJson } from './python-json.js';
 import { aggregatesRoutes } from './routes/aggregates.js';
 import { archivePolicyRoutes } from './routes/archive-policies.js';
+import { batchRoutes } from './routes/batch.js';
 import { metricRoutes } from './routes/metrics.js';
 import { resourceTypeRoutes } from './routes/resource-types.js';
 import { resourceRoutes } from './routes/resources.js';
@@ -108,6 +109,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(archivePolicyRoutes, deps);
   await app.register(metricRoutes, deps);
   await app.register(aggregatesRoutes, deps);
+  await app.register(batchRoutes, deps);
   await app.register(resourceTypeRoutes, deps);
   await app.register(resourceRoutes, deps);
   await app.register(searchRoutes, deps);

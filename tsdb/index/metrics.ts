@@ -1,8 +1,8 @@
 /** Metrics in the index: id, archive policy, creator, and the resource and name they hang from. */
-import { InvalidPagination, NamedMetricAlreadyExists, NoSuchArchivePolicy, NoSuchMetric } from './errors.js';
+import { InvalidPagination, NamedMetricAlreadyExists, NoSuchArchivePolicy, NoSuchMetric, NoSuchResource } from './errors.js';
 import { type Column, type FilterTarget, Params } from './filter-sql.js';
 import { afterMarker, markerColumns, orderBy, parseSorts } from './sort-sql.js';
-import { isForeignKeyViolation, isUniqueViolation } from './pg-errors.js';
+import { constraintOf, isForeignKeyViolation, isUniqueViolation } from './pg-errors.js';
 import type { Sql } from './sql.js';
 
 export interface Metric {
@@ -70,7 +70,10 @@ export class Metrics {
         metric.unit,
       ]);
     } catch (err) {
-      if (isForeignKeyViolation(err)) throw new NoSuchArchivePolicy(metric.archivePolicyName);
+      if (isForeignKeyViolation(err)) {
+        if (constraintOf(err) === 'fk_metric_resource_id') throw new NoSuchResource(metric.resourceId ?? '');
+        throw new NoSuchArchivePolicy(metric.archivePolicyName);
+      }
       if (isUniqueViolation(err)) throw new NamedMetricAlreadyExists(metric.name ?? metric.id);
       throw err;
     }

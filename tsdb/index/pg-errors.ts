@@ -9,3 +9,7 @@ export const isForeignKeyViolation = (err: unknown): boolean => code(err) === '2
 
 /** A CHECK constraint (e.g. started_at <= ended_at) refused the row. */
 export const isCheckViolation = (err: unknown): boolean => code(err) === '23514';
+
+/** The name of the constraint a row violated, when the server says. */
+export const constraintOf = (err: unknown): string | undefined =>
+  typeof err === 'object' && err !== null && 'constraint' in err ? String((err as { constraint: unknown }).constraint) : undefined;

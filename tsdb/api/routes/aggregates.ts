@@ -1,6 +1,6 @@
 /** `POST /v1/aggregates` over metrics: the operations language across series. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type CrossResult, type Fill, type Point, aggregateAcross } from '../../cross-aggregate.js';
+import { type CrossResult, type Fill, type Point, type SeriesRef, aggregateAcross } from '../../cross-aggregate.js';
 import { AggregationNotFoundError, UnaggregableSeriesError } from '../../errors.js';
 import { isUuid } from '../../index/metrics.js';
 import { formatTimestamp } from '../../time.js';
@@ -9,7 +9,21 @@ import { metricJson } from '../format.js';
 import { HttpError } from '../http-error.js';
 import { extractReferences, parseOperations } from '../operations-schema.js';
 import { argumentError, queryTimespan, queryTimestamp } from '../query.js';
-import { canAccess } from './metrics.js';
+import type { Engine } from '../../engine.js';
+import { fnmatch } from '../../index/archive-policies.js';
+import { NoSuchResourceType } from '../../index/errors.js';
+import type { Resource } from '../../index/resources.js';
+import type { OperationNode } from '../../operations.js';
+import { resourceJson } from '../format.js';
+import { canSeeMetric, narrowed, requireAccess, resourcePolicyFilter } from '../policy.js';
+import { checkSearchFilter, parseSearchQuery } from '../search-filter.js';
+import { RESOURCE_DEFAULT_SORTS, listParam } from './resources.js';
+
+interface AggregatesBody {
+  operations: unknown;
+  search?: unknown;
+  resource_type?: string;
+}
 
 const bodySchema = {
   type: 'object',
@@ -23,11 +37,10 @@ const points = (pts: Point[]): [string, number, number][] => pts.map(([t, g, v])
 
 function measuresJson(r: CrossResult): Record<string, unknown> {
   if (r.kind === 'aggregated') return { aggregated: points(r.points) };
-  const out: Record<string, Record<string, unknown>> = {};
-  if (r.kind === 'metrics') {
-    for (const [name, byMethod] of r.series) out[name] = Object.fromEntries([...byMethod].map(([m, p]) => [m, points(p)]));
-  }
-  return out;
+  const byName = (series: Map<string, Map<string, Point[]>>): Record<string, unknown> =>
+    Object.fromEntries([...series].map(([name, byMethod]) => [name, Object.fromEntries([...byMethod].map(([m, p]) => [m, points(p)]))]));
+  if (r.kind === 'metrics') return byName(r.series);
+  return Object.fromEntries([...r.series].map(([resourceId, series]) => [resourceId, byName(series)]));
 }
 
 function parseFill(value: string | undefined): Fill | undefined {
@@ -68,50 +81,113 @@ function parseArgs(request: FastifyRequest): AggregatesArgs {
 
 const parsedArgs = new WeakMap<FastifyRequest, AggregatesArgs>();
 
+/** Gnocchi's answers to a cross-aggregation that cannot be computed. */
+function crossAggregate(engine: Engine, refs: SeriesRef[], operations: OperationNode, args: AggregatesArgs): CrossResult {
+  try {
+    return aggregateAcross(engine, refs, operations, {
+      from: args.start,
+      to: args.stop,
+      granularities: args.granularities,
+      neededOverlap: args.neededOverlap ?? 100,
+      fill: args.fill ?? null,
+    });
+  } catch (err) {
+    if (err instanceof UnaggregableSeriesError) {
+      throw new HttpError(400, { cause: "Metrics can't being aggregated", reason: err.reason, detail: err.references as unknown[] });
+    }
+    if (err instanceof AggregationNotFoundError) {
+      throw new HttpError(404, { cause: 'Metrics with unknown aggregation', detail: [[err.metricId, err.method]] });
+    }
+    throw err;
+  }
+}
+
+const noSuchMetrics = (references: [string, string][]): HttpError =>
+  new HttpError(400, { cause: 'Metrics not found', detail: [...new Set(references.map(([m]) => m))] });
+
 export async function aggregatesRoutes(app: FastifyInstance, { engine, index }: ApiDeps): Promise<void> {
   const preValidation = async (request: FastifyRequest): Promise<void> => {
     parsedArgs.set(request, parseArgs(request));
   };
-  app.post('/v1/aggregates', { schema: { body: bodySchema }, preValidation }, async (request) => {
-    const { details, fill, neededOverlap, start, stop, granularities } = parsedArgs.get(request)!;
 
-    const body = request.body as { operations: unknown; search?: unknown; resource_type?: string };
-    if (body.search !== undefined || body.resource_type !== undefined) {
-      throw new HttpError(400, { cause: 'Not implemented', reason: 'aggregates over resources (search, resource_type) are not available yet' });
+  /** Aggregates across the named metrics of the resources a search finds, optionally per group of resources. */
+  const overResources = async (request: FastifyRequest, body: AggregatesBody, operations: OperationNode, references: [string, string][]): Promise<unknown> => {
+    const args = parsedArgs.get(request)!;
+    try {
+      await index.resourceTypes.get(body.resource_type!);
+    } catch (err) {
+      if (err instanceof NoSuchResourceType) throw new HttpError(400, { cause: 'Resource type does not exist', detail: body.resource_type });
+      throw err;
     }
+    const search =
+      typeof body.search === 'string' ? parseSearchQuery(body.search, request.caller.creator) : checkSearchFilter(body.search ?? {}, request.caller.creator);
+    const q = request.query as Record<string, string | string[] | undefined>;
+    const groupby = [...new Set(listParam(q.groupby))].sort();
+    const resources = await index.resources.list(body.resource_type!, {
+      filter: narrowed(search, resourcePolicyFilter(request.caller)),
+      sorts: groupby.length ? groupby : RESOURCE_DEFAULT_SORTS,
+    });
+    const measuresOf = (group: Resource[]): Record<string, unknown> | undefined => {
+      const refs: SeriesRef[] = [];
+      for (const r of group) {
+        for (const [wildcard, method] of references) {
+          for (const [name, metricId] of Object.entries(r.metrics)) {
+            if (fnmatch(name, wildcard)) refs.push({ metricId, method, name, lookup: wildcard, resourceId: r.id });
+          }
+        }
+      }
+      if (refs.length === 0) return undefined;
+      const out: Record<string, unknown> = { measures: measuresJson(crossAggregate(engine, refs, operations, args)) };
+      if (args.details) out.references = group.filter((r) => refs.some((ref) => ref.resourceId === r.id)).map((r) => resourceJson(r));
+      return out;
+    };
+    if (groupby.length === 0) {
+      const out = measuresOf(resources);
+      if (!out) throw noSuchMetrics(references);
+      return out;
+    }
+    const results: { group: Record<string, unknown>; measures: unknown }[] = [];
+    let i = 0;
+    while (i < resources.length) {
+      const json = resourceJson(resources[i]);
+      const key = JSON.stringify(groupby.map((g) => json[g]));
+      const group: Resource[] = [];
+      while (i < resources.length && JSON.stringify(groupby.map((g) => resourceJson(resources[i])[g])) === key) group.push(resources[i++]);
+      const out = measuresOf(group);
+      if (out) results.push({ group: Object.fromEntries(groupby.map((g) => [g, json[g]])), measures: out });
+    }
+    if (results.length === 0) throw noSuchMetrics(references);
+    return results;
+  };
+
+  app.post('/v1/aggregates', { schema: { body: bodySchema }, preValidation }, async (request) => {
+    const args = parsedArgs.get(request)!;
+    const body = request.body as AggregatesBody;
     const operations = parseOperations(body.operations);
     const references = extractReferences(operations);
     if (references.length === 0) {
       throw new HttpError(400, { cause: 'Operations is invalid', reason: "At least one 'metric' is required", detail: body.operations as object });
     }
+    if (body.resource_type !== undefined) return overResources(request, body, operations, references);
+
     const bad = references.find(([m]) => !isUuid(m));
     if (bad) throw new HttpError(400, { cause: 'Invalid metric references', reason: `badly formed hexadecimal UUID string`, detail: references });
     const ids = [...new Set(references.map(([m]) => m.toLowerCase()))];
     const metrics = await Promise.all(ids.map((id) => index.metrics.get(id)));
     const missing = ids.filter((_, i) => metrics[i] === undefined);
     if (missing.length) throw new HttpError(404, { cause: 'Unknown metrics', reason: "Provided metrics don't exists", detail: missing });
-    for (const m of metrics) if (!canAccess(request.caller, m!)) throw new HttpError(403);
-
-    let result: CrossResult;
-    try {
-      result = aggregateAcross(
-        engine,
-        references.map(([metricId, method]) => ({ metricId: metricId.toLowerCase(), method, name: metricId })),
-        operations,
-        { from: start, to: stop, granularities, neededOverlap: neededOverlap ?? 100, fill: fill ?? null },
-      );
-    } catch (err) {
-      if (err instanceof UnaggregableSeriesError) {
-        throw new HttpError(400, { cause: "Metrics can't being aggregated", reason: err.reason, detail: err.references as unknown[] });
-      }
-      if (err instanceof AggregationNotFoundError) {
-        const ref = references.find(([, a]) => a === err.method);
-        throw new HttpError(404, { cause: 'Metrics with unknown aggregation', detail: [[ref?.[0] ?? '', err.method]] });
-      }
-      throw err;
+    for (const m of metrics) {
+      const resource = m!.resourceId === null ? undefined : await index.resources.get('generic', m!.resourceId);
+      requireAccess(canSeeMetric(request.caller, m!, resource?.projectId));
     }
+    const result = crossAggregate(
+      engine,
+      references.map(([metricId, method]) => ({ metricId: metricId.toLowerCase(), method, name: metricId })),
+      operations,
+      args,
+    );
     const response: Record<string, unknown> = { measures: measuresJson(result) };
-    if (details) {
+    if (args.details) {
       response.references = await Promise.all(metrics.map(async (m) => metricJson(m!, await index.archivePolicies.get(m!.archivePolicyName))));
     }
     return response;

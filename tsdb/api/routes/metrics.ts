@@ -4,7 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ArchivePolicy } from '../../archive-policy.js';
 import type { Engine } from '../../engine.js';
 import { InvalidInputError } from '../../errors.js';
-import { NamedMetricAlreadyExists, NoArchivePolicyRuleMatch, NoSuchArchivePolicy, NoSuchMetric } from '../../index/errors.js';
+import { NamedMetricAlreadyExists, NoArchivePolicyRuleMatch, NoSuchArchivePolicy, NoSuchMetric, NoSuchResource } from '../../index/errors.js';
+import { canChangeMetric, canChangeResource, canSeeMetric, requireAccess } from '../policy.js';
+import { resourceUuid } from '../resource-id.js';
 import { type Metric, isUuid } from '../../index/metrics.js';
 import { type Micros, formatTimestamp, parseTimespanSeconds, parseTimestamp, pythonSeconds, secondsToMicros } from '../../time.js';
 import type { ApiDeps } from '../app.js';
@@ -24,11 +26,6 @@ const createSchema = {
     resource_id: { type: 'string' },
   },
 };
-
-/** Gnocchi's default rule: admins, the creator, and (later) the owner of the resource. */
-export function canAccess(caller: Caller, m: Metric): boolean {
-  return caller.isAdmin || m.creator === creatorOf(caller) || m.creator.split(':')[0] === caller.userId;
-}
 
 /** Measures as a client posts them: [{timestamp, value}, …] → parallel arrays, or Gnocchi's 400. */
 export function parseMeasures(body: unknown): { timestamps: number[]; values: number[] } {
@@ -99,10 +96,15 @@ export async function metricRoutes(app: FastifyInstance, { engine, index, config
     return p;
   };
 
-  const loadMetric = async (id: string, caller: Caller): Promise<Metric> => {
+  /** The metric, if the caller may read it ('see') or write it ('change'); 404 or 403 otherwise. */
+  const loadMetric = async (id: string, caller: Caller, access: 'see' | 'change' = 'see'): Promise<Metric> => {
     const m = await index.metrics.get(id);
     if (!m) throw new NoSuchMetric(id);
-    if (!canAccess(caller, m)) throw new HttpError(403);
+    if (access === 'change') requireAccess(canChangeMetric(caller, m));
+    else if (!canSeeMetric(caller, m)) {
+      const resource = m.resourceId === null ? undefined : await index.resources.get('generic', m.resourceId);
+      requireAccess(canSeeMetric(caller, m, resource?.projectId));
+    }
     return m;
   };
 
@@ -124,11 +126,26 @@ export async function metricRoutes(app: FastifyInstance, { engine, index, config
     const policy = await index.archivePolicies.get(policyName);
     // an unknown policy in the body is a bad request, not a missing resource
     if (!policy) throw new HttpError(400, new NoSuchArchivePolicy(policyName).message);
+    let resourceId: string | null = null;
+    if (body.resource_id !== undefined) {
+      try {
+        resourceId = resourceUuid(body.resource_id, request.caller.creator);
+      } catch (err) {
+        if (err instanceof InvalidInputError) throw invalidInput(err.reason, ['resource_id']);
+        throw err;
+      }
+      if (body.name === undefined) {
+        throw new HttpError(400, { cause: 'Attribute value error', detail: 'name', reason: 'Name cannot be null if resource_id is not null' });
+      }
+      const resource = await index.resources.get('generic', resourceId);
+      if (!resource) throw new NoSuchResource(resourceId);
+      requireAccess(canChangeResource(request.caller, resource));
+    }
     const metric: Metric = {
       id: randomUUID(),
       archivePolicyName: policyName,
       creator: creatorOf(request.caller),
-      resourceId: body.resource_id ?? null,
+      resourceId,
       name: body.name ?? null,
       unit: body.unit ?? null,
     };
@@ -136,7 +153,7 @@ export async function metricRoutes(app: FastifyInstance, { engine, index, config
       await index.metrics.create(metric);
     } catch (err) {
       // on this route Gnocchi answers a name clash with 400 (409 on a resource's metric routes)
-      if (err instanceof NamedMetricAlreadyExists) throw new HttpError(400, err.message);
+      if (err instanceof NamedMetricAlreadyExists) throw new HttpError(400, { cause: 'Named metric already exists', detail: metric.name });
       throw err;
     }
     try {
@@ -177,14 +194,14 @@ export async function metricRoutes(app: FastifyInstance, { engine, index, config
   });
 
   app.delete<{ Params: { id: string } }>('/v1/metric/:id', async (request, reply) => {
-    const m = await loadMetric(request.params.id, request.caller);
+    const m = await loadMetric(request.params.id, request.caller, 'change');
     await index.metrics.delete(m.id);
     if (engine.hasMetric(m.id)) await engine.deleteMetric(m.id);
     return reply.code(204).send();
   });
 
   app.post<{ Params: { id: string } }>('/v1/metric/:id/measures', async (request, reply) => {
-    const m = await loadMetric(request.params.id, request.caller);
+    const m = await loadMetric(request.params.id, request.caller, 'change');
     const { timestamps, values } = parseMeasures(request.body);
     if (timestamps.length > 0) await engine.addMeasures([{ metricId: m.id, timestamps, values }]);
     return reply.code(202).send();
@@ -193,25 +210,6 @@ export async function metricRoutes(app: FastifyInstance, { engine, index, config
   app.get<{ Params: { id: string } }>('/v1/metric/:id/measures', async (request) => {
     const m = await loadMetric(request.params.id, request.caller);
     return readMeasures(engine, await policyOf(m.archivePolicyName), m, request.query as Record<string, string | undefined>);
-  });
-
-  app.post('/v1/batch/metrics/measures', async (request, reply) => {
-    const body = request.body;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidInput('expected a dictionary');
-    const entries = Object.entries(body as Record<string, unknown>);
-    const parsed = entries.map(([id, measures]) => {
-      if (!isUuid(id)) throw invalidInput('not a valid value', [id]);
-      return { id: id.toLowerCase(), ...parseMeasures(measures) };
-    });
-    const metrics = await index.metrics.list({ ids: parsed.map((p) => p.id) });
-    if (metrics.length !== parsed.length) {
-      const known = new Set(metrics.map((m) => m.id));
-      throw new HttpError(400, `Unknown metrics: ${parsed.map((p) => p.id).filter((id) => !known.has(id)).sort().join(', ')}`);
-    }
-    for (const m of metrics) if (!canAccess(request.caller, m)) throw new HttpError(403);
-    // one durable write for the whole batch
-    await engine.addMeasures(parsed.filter((p) => p.timestamps.length > 0).map((p) => ({ metricId: p.id, timestamps: p.timestamps, values: p.values })));
-    return reply.code(202).send();
   });
 
   // the id segment must be a UUID; anything else is simply not found
