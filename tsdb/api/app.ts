@@ -11,6 +11,7 @@ import { type AuthMode, type Caller, authenticate } from './auth.js';
 import { HttpError, sendError } from './http-error.js';
 import { pythonJson } from './python-json.js';
 import { aggregatesRoutes } from './routes/aggregates.js';
+import { aggregationLegacyRoutes } from './routes/aggregation-legacy.js';
 import { archivePolicyRoutes } from './routes/archive-policies.js';
 import { batchRoutes } from './routes/batch.js';
 import { metricRoutes } from './routes/metrics.js';
@@ -109,6 +110,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(archivePolicyRoutes, deps);
   await app.register(metricRoutes, deps);
   await app.register(aggregatesRoutes, deps);
+  await app.register(aggregationLegacyRoutes, deps);
   await app.register(batchRoutes, deps);
   await app.register(resourceTypeRoutes, deps);
   await app.register(resourceRoutes, deps);

@@ -15,6 +15,7 @@ import { NoSuchResourceType } from '../../index/errors.js';
 import type { Resource } from '../../index/resources.js';
 import type { OperationNode } from '../../operations.js';
 import { resourceJson } from '../format.js';
+import { groupResources } from '../group-resources.js';
 import { canSeeMetric, narrowed, requireAccess, resourcePolicyFilter } from '../policy.js';
 import { checkSearchFilter, parseSearchQuery } from '../search-filter.js';
 import { RESOURCE_DEFAULT_SORTS, listParam } from './resources.js';
@@ -147,14 +148,9 @@ export async function aggregatesRoutes(app: FastifyInstance, { engine, index }: 
       return out;
     }
     const results: { group: Record<string, unknown>; measures: unknown }[] = [];
-    let i = 0;
-    while (i < resources.length) {
-      const json = resourceJson(resources[i]);
-      const key = JSON.stringify(groupby.map((g) => json[g]));
-      const group: Resource[] = [];
-      while (i < resources.length && JSON.stringify(groupby.map((g) => resourceJson(resources[i])[g])) === key) group.push(resources[i++]);
-      const out = measuresOf(group);
-      if (out) results.push({ group: Object.fromEntries(groupby.map((g) => [g, json[g]])), measures: out });
+    for (const { group, resources: members } of groupResources(resources, groupby)) {
+      const out = measuresOf(members);
+      if (out) results.push({ group, measures: out });
     }
     if (results.length === 0) throw noSuchMetrics(references);
     return results;
