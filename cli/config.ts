@@ -21,6 +21,10 @@ export interface Config {
   /** create Gnocchi's and Ceilometer's archive policies on first start */
   create_default_archive_policies: boolean;
   log_level: string;
+  /** origins (comma-separated) browsers may call the API from, e.g. Grafana's; empty: none */
+  cors_allowed_origin: string;
+  /** trust Forwarded / X-Forwarded-Proto / X-Forwarded-Host from a reverse proxy when building URLs */
+  enable_proxy_headers_parsing: boolean;
 }
 
 export const DEFAULTS: Config = {
@@ -33,6 +37,8 @@ export const DEFAULTS: Config = {
   processing_interval_ms: 1000,
   create_default_archive_policies: true,
   log_level: 'info',
+  cors_allowed_origin: '',
+  enable_proxy_headers_parsing: false,
 };
 
 function coerce(key: keyof Config, raw: unknown): Config[keyof Config] {

@@ -22,7 +22,13 @@ export async function startServer(config: Config, say: (line: string) => void = 
   const app = await buildApi({
     engine,
     index,
-    config: { authMode: config.auth_mode, maxLimit: config.max_limit, logger: { level: config.log_level } },
+    config: {
+      authMode: config.auth_mode,
+      maxLimit: config.max_limit,
+      logger: { level: config.log_level },
+      corsAllowedOrigins: config.cors_allowed_origin.split(',').map((o) => o.trim()).filter(Boolean),
+      trustProxyHeaders: config.enable_proxy_headers_parsing,
+    },
   });
   const url = await app.listen({ host: config.host, port: config.port });
   say(`tally: Gnocchi v1 API listening on ${url} (auth: ${config.auth_mode})`);

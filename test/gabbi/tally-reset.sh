@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Restarts a tally API on an empty store with the configuration Gnocchi's own
-# gabbi suites assume (basic auth, max_limit 7, no default archive policies).
+# gabbi suites assume (basic auth, max_limit 7, no default archive policies,
+# CORS origin http://foobar.com, proxy headers honoured).
 # Used as RESET= for shared/tools/gnocchi/run_gabbits.sh:
 #   GABBI_URL=http://127.0.0.1:18041 RESET=test/gabbi/tally-reset.sh run_gabbits.sh FILES
 set -euo pipefail
@@ -13,6 +14,7 @@ if [ -f "$dir.pid" ]; then
 fi
 rm -rf "$dir"
 TALLY_AUTH_MODE=basic TALLY_MAX_LIMIT=7 TALLY_CREATE_DEFAULT_ARCHIVE_POLICIES=false TALLY_LOG_LEVEL=warn \
+  TALLY_CORS_ALLOWED_ORIGIN=http://foobar.com TALLY_ENABLE_PROXY_HEADERS_PARSING=true \
   nohup node "$here/bin/tally.js" api --port "$port" --data-dir "$dir" > "$dir.log" 2>&1 &
 echo $! > "$dir.pid"
 for _ in $(seq 1200); do

@@ -2,12 +2,14 @@
  * The Gnocchi v1 HTTP API (fastify): routes, content negotiation, auth and
  * Gnocchi-shaped errors, over the engine (series) and the index (metadata).
  */
+import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Engine } from '../engine.js';
 import { InvalidInputError, MetricNotFoundError } from '../errors.js';
 import type { Index } from '../index/index.js';
 import { IndexError } from '../index/errors.js';
 import { type AuthMode, type Caller, authenticate } from './auth.js';
+import { baseUrlOf } from './base-url.js';
 import { HttpError, sendError } from './http-error.js';
 import { pythonJson } from './python-json.js';
 import { aggregatesRoutes } from './routes/aggregates.js';
@@ -26,6 +28,10 @@ export interface ApiConfig {
   /** largest page a listing returns (Gnocchi's api.max_limit) */
   readonly maxLimit: number;
   readonly logger?: boolean | object;
+  /** origins browsers may call from (CORS) */
+  readonly corsAllowedOrigins?: readonly string[];
+  /** build URLs from a reverse proxy's Forwarded / X-Forwarded-* headers */
+  readonly trustProxyHeaders?: boolean;
 }
 
 export interface ApiDeps {
@@ -37,6 +43,8 @@ export interface ApiDeps {
 declare module 'fastify' {
   interface FastifyRequest {
     caller: Caller;
+    /** scheme://host[/prefix] the client reached the API at */
+    baseUrl: string;
   }
 }
 
@@ -51,6 +59,24 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     bodyLimit: 64 * 1024 * 1024,
   });
   app.decorateRequest('caller', null as unknown as Caller);
+  app.decorateRequest('baseUrl', '');
+
+  // CORS first, as oslo's middleware sits before authentication: preflights carry no credentials
+  const origins = deps.config.corsAllowedOrigins ?? [];
+  if (origins.length > 0) {
+    await app.register(cors, {
+      delegator: (request, callback) => {
+        const origin = request.headers.origin;
+        callback(null, {
+          origin: origin !== undefined && origins.includes(origin) ? origin : false,
+          methods: request.headers['access-control-request-method'] ?? 'GET,HEAD,PUT,PATCH,POST,DELETE',
+          strictPreflight: false,
+          // oslo's CORS middleware answers preflights with 200
+          optionsSuccessStatus: 200,
+        });
+      },
+    });
+  }
   app.setReplySerializer((payload) => pythonJson(payload));
 
   // A known path asked with another method is 405 with Allow, as in Gnocchi; an unknown path is 404.
@@ -67,9 +93,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request) => {
     const accept = String(request.headers.accept ?? '*/*');
     if (!/application\/json|\*\/\*|application\/\*/.test(accept)) throw new HttpError(406);
+    request.baseUrl = baseUrlOf(request, deps.config.trustProxyHeaders ?? false);
     // the version document and the health check (for load balancers) need no credentials, as in Gnocchi
     const path = request.url.split('?')[0];
     if (path === '/' || path === '/healthcheck') return;
+    // CORS preflights carry no credentials
+    if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) return;
     request.caller = authenticate(deps.config.authMode, request);
   });
 
@@ -97,6 +126,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     return sendError(request, reply, new HttpError(500, ''));
   });
   app.setNotFoundHandler((request, reply) => {
+    // a preflight from an origin CORS does not allow: answered, without CORS headers
+    if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) return reply.code(200).send();
     const path = request.url.split('?')[0];
     const known = routes.find((r) => r.pattern.test(path));
     if (known) {

@@ -44,7 +44,7 @@ export function invalidInput(reason: string, path: readonly (string | number)[] 
 
 /** Gnocchi's Location headers are absolute URLs. */
 export function locationOf(request: FastifyRequest, path: string): string {
-  return `${request.protocol}://${request.headers.host ?? '127.0.0.1'}${path}`;
+  return `${request.baseUrl}${path}`;
 }
 
 function escapeHtml(s: string): string {

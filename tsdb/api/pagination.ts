@@ -48,5 +48,5 @@ export function setNextLink(request: FastifyRequest, reply: FastifyReply, page: 
     .flatMap((k) => options[k].map((v) => `${quotePlus(k)}=${quotePlus(v)}`))
     .join('&');
   const path = request.url.split('?')[0];
-  reply.header('link', `<${request.protocol}://${request.headers.host ?? '127.0.0.1'}${path}?${params}>; rel="next"`);
+  reply.header('link', `<${request.baseUrl}${path}?${params}>; rel="next"`);
 }

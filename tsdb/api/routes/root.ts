@@ -6,19 +6,18 @@ import type { ApiDeps } from '../app.js';
 import { requireAdmin } from '../auth.js';
 
 export async function rootRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
-  const base = (host: string | undefined): string => `http://${host ?? '127.0.0.1'}`;
 
   app.get('/', async (request) => ({
     build: '4.4.2',
-    versions: [{ status: 'CURRENT', links: [{ rel: 'self', href: `${base(request.headers.host)}/v1/` }], id: 'v1.0', updated: '2015-03-19' }],
+    versions: [{ status: 'CURRENT', links: [{ rel: 'self', href: `${request.baseUrl}/v1/` }], id: 'v1.0', updated: '2015-03-19' }],
   }));
 
   app.get('/v1', async (request) => ({
     version: '1.0',
     links: [
-      { rel: 'self', href: `${base(request.headers.host)}/v1` },
+      { rel: 'self', href: `${request.baseUrl}/v1` },
       ...['aggregates', 'aggregation', 'archive_policy', 'archive_policy_rule', 'batch', 'capabilities', 'influxdb', 'metric', 'resource', 'resource_type', 'search', 'status'].map(
-        (rel) => ({ rel, href: `${base(request.headers.host)}/v1/${rel}` }),
+        (rel) => ({ rel, href: `${request.baseUrl}/v1/${rel}` }),
       ),
     ],
   }));
