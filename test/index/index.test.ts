@@ -11,7 +11,16 @@ import {
   NoArchivePolicyRuleMatch,
   NoSuchArchivePolicy,
   NoSuchArchivePolicyRule,
+  InvalidPagination,
   NoSuchMetric,
+  NoSuchResource,
+  NoSuchResourceType,
+  QueryValueError,
+  ResourceAlreadyExists,
+  ResourceAttributeError,
+  ResourceTypeAlreadyExists,
+  ResourceTypeInUse,
+  ResourceValueError,
   UnsupportedArchivePolicyChange,
   UnsupportedArchivePolicyRuleChange,
 } from '../../tsdb/index/errors.js';
@@ -81,6 +90,7 @@ for (const target of indexTargets()) {
 
     it('stores metrics, one name per resource, and keeps their policy in use', async () => {
       const resourceId = randomUUID();
+      await index.resources.create('generic', { id: resourceId, originalResourceId: resourceId, creator: 'u:p' });
       const m1 = { id: randomUUID(), archivePolicyName: 'low', creator: 'u:p', resourceId, name: 'cpu', unit: 'ns' };
       const m2 = { id: randomUUID(), archivePolicyName: 'medium', creator: 'u:q', resourceId: null, name: null, unit: null };
       await index.metrics.create(m1);
@@ -97,6 +107,65 @@ for (const target of indexTargets()) {
       await assert.rejects(index.archivePolicies.delete('low'), ArchivePolicyInUse);
       await index.metrics.delete(m1.id);
       await assert.rejects(index.metrics.delete(m1.id), (e: unknown) => e instanceof NoSuchMetric && e.message === `Metric ${m1.id} does not exist`);
+    });
+
+    it('keeps typed resources with their history, and finds them by filter, page by page', async () => {
+      await index.resourceTypes.create('vm', {
+        flavor: { type: 'string', required: true, min_length: 0, max_length: 255 },
+        vcpus: { type: 'number', required: false, min: 1, max: null },
+      });
+      await assert.rejects(index.resourceTypes.create('vm', {}), ResourceTypeAlreadyExists);
+      const ids = [randomUUID(), randomUUID(), randomUUID()].sort();
+      for (const [i, id] of ids.entries()) {
+        const { createdMetrics } = await index.resources.create('vm', {
+          id,
+          originalResourceId: `vm-${i}`,
+          creator: 'u:p',
+          projectId: i === 2 ? 'other' : 'p',
+          startedAt: Date.UTC(2024, 0, 1 + i) * 1000 + 123,
+          attributes: { flavor: i === 0 ? 'small' : 'large', vcpus: i + 1 },
+          metrics: { cpu: { archivePolicyName: 'low', unit: 'ns' } },
+        });
+        assert.equal(createdMetrics.length, 1);
+      }
+      await assert.rejects(index.resources.create('vm', { id: ids[0], originalResourceId: 'x', creator: 'u:p' }), ResourceAlreadyExists);
+      const r0 = (await index.resources.get('vm', ids[0]))!;
+      assert.equal(r0.startedAt, Date.UTC(2024, 0, 1) * 1000 + 123, 'microseconds survive the round trip');
+      assert.deepEqual(Object.keys(r0.metrics), ['cpu']);
+      assert.deepEqual((await index.resources.get('generic', ids[0]))!.attributes, {}, 'read as generic: no typed attributes');
+
+      await index.resources.update('vm', ids[0], { attributes: { flavor: 'medium' }, createRevision: true });
+      await assert.rejects(index.resources.update('vm', ids[0], { endedAt: 0, createRevision: true }), ResourceValueError);
+      const history = await index.resources.list('vm', { filter: { '=': { id: ids[0] } }, history: true, sorts: ['revision_end:asc-nullslast'] });
+      assert.deepEqual(history.map((r) => r.attributes.flavor), ['small', 'medium']);
+      assert.equal(history[1].revision, -1);
+      assert.equal(history[0].revisionEnd, history[1].revisionStart);
+
+      const large = await index.resources.list('vm', { filter: { and: [{ '>=': { vcpus: 2 } }, { like: { flavor: 'l%' } }] } });
+      assert.deepEqual(large.map((r) => r.id), [ids[1], ids[2]]);
+      const notOther = await index.resources.list('vm', { filter: { '!=': { project_id: 'other' } }, sorts: ['vcpus:desc'] });
+      assert.deepEqual(notOther.map((r) => r.id), [ids[1], ids[0]]);
+      await assert.rejects(index.resources.list('vm', { filter: { '=': { nope: 1 } } }), ResourceAttributeError);
+      await assert.rejects(index.resources.list('generic', { filter: { '=': { flavor: 'small' } } }), ResourceAttributeError);
+      await assert.rejects(index.resources.list('vm', { filter: { '=': { started_at: 'not a date' } } }), QueryValueError);
+      const page1 = await index.resources.list('vm', { sorts: ['flavor:asc'], limit: 2 });
+      const page2 = await index.resources.list('vm', { sorts: ['flavor:asc'], limit: 2, marker: page1[1].id });
+      assert.deepEqual([...page1, ...page2].map((r) => r.attributes.flavor), ['large', 'large', 'medium']);
+      await assert.rejects(index.resources.list('vm', { marker: randomUUID() }), InvalidPagination);
+
+      await index.resourceTypes.update('vm', [{ name: 'zone', definition: { type: 'string', required: true, min_length: 0, max_length: 255 }, fill: 'az1' }], ['vcpus']);
+      const filled = await index.resources.list('vm', { history: true });
+      assert.ok(filled.every((r) => r.attributes.zone === 'az1' && !('vcpus' in r.attributes)), 'added attribute filled, removed one gone, in every revision');
+      await assert.rejects(index.resourceTypes.delete('vm'), ResourceTypeInUse);
+
+      const { deleted, metricIds } = await index.resources.deleteMatching('vm', { '=': { project_id: 'p' } });
+      assert.equal(deleted, 2);
+      assert.equal(metricIds.length, 2);
+      assert.equal(await index.metrics.get(metricIds[0]), undefined);
+      assert.equal((await index.resources.delete(ids[2])).length, 1);
+      await assert.rejects(index.resources.delete(ids[2]), NoSuchResource);
+      await index.resourceTypes.delete('vm');
+      await assert.rejects(index.resourceTypes.get('vm'), NoSuchResourceType);
     });
 
     it('rolls a failed transaction back', async () => {
