@@ -4,6 +4,7 @@
  * method. Semantics follow Gnocchi's carbonara (GroupedTimeSeries), including
  * its floating-point order of operations, so results agree to the last bits.
  */
+import { type CalendarUnit, calendarFloor, calendarNext } from './calendar.js';
 import type { ParsedMethod } from './archive-policy.js';
 import { type Series, lowerBound, reserve } from './series.js';
 import type { Micros } from './time.js';
@@ -38,6 +39,7 @@ export function aggregateInto(
   granularity: Micros,
   method: ParsedMethod,
   out: Series,
+  calendar: CalendarUnit | null = null,
 ): void {
   let t = ts;
   let v = values;
@@ -66,8 +68,8 @@ export function aggregateInto(
   const q = method.q / 100;
   let i = from;
   while (i < to) {
-    const bucket = Math.floor(t[i] / granularity) * granularity;
-    const end = bucket + granularity;
+    const bucket = calendar === null ? Math.floor(t[i] / granularity) * granularity : calendarFloor(t[i], calendar);
+    const end = calendar === null ? bucket + granularity : calendarNext(bucket, calendar);
     let j = i + 1;
     while (j < to && t[j] < end) j++;
     const count = j - i;

@@ -5,6 +5,7 @@
  * transaction consumes a metric's incoming entries, rewrites its raw tail and
  * writes the changed splits, so a crash loses or double-counts nothing.
  */
+import { type CalendarUnit, calendarFloor } from './calendar.js';
 import { randomInt } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import {
@@ -40,6 +41,8 @@ export interface ReadOptions {
   readonly to?: Micros | null;
   /** regroup the stored points into coarser buckets with the same method */
   readonly resample?: Micros | null;
+  /** resample to calendar buckets instead (year, half, quarter, month, week) */
+  readonly resampleCalendar?: CalendarUnit | null;
 }
 
 /** Points read back, with the granularity they are bucketed at. */
@@ -552,6 +555,13 @@ export class Engine {
       result = { ts: series.ts.subarray(cut, series.length), values: series.values.subarray(cut, series.length), length: series.length - cut };
     }
     let aggregation = agg;
+    if (options.resampleCalendar != null) {
+      const resampled = emptySeries(0);
+      aggregateInto(result.ts, result.values, result.length, null, g, parseMethod(agg.method), resampled, options.resampleCalendar);
+      const lo = from === null ? 0 : lowerBound(resampled.ts, resampled.length, calendarFloor(from, options.resampleCalendar));
+      const hi = to === null ? resampled.length : lowerBound(resampled.ts, resampled.length, to);
+      return { aggregation, ts: resampled.ts.slice(lo, Math.max(lo, hi)), values: resampled.values.slice(lo, Math.max(lo, hi)), length: Math.max(0, hi - lo) };
+    }
     if (options.resample != null) {
       const resampled = emptySeries(0);
       aggregateInto(result.ts, result.values, result.length, null, options.resample, parseMethod(agg.method), resampled);

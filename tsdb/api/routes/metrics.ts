@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ArchivePolicy } from '../../archive-policy.js';
+import { type CalendarUnit, isCalendarUnit } from '../../calendar.js';
 import type { Engine } from '../../engine.js';
 import { InvalidInputError } from '../../errors.js';
 import { NamedMetricAlreadyExists, NoArchivePolicyRuleMatch, NoSuchArchivePolicy, NoSuchMetric, NoSuchResource } from '../../index/errors.js';
@@ -55,18 +56,22 @@ export function parseMeasures(body: unknown): { timestamps: number[]; values: nu
 }
 
 /** GET …/measures: the metric's aggregates, finest granularity last, as Gnocchi lists them. */
-export function readMeasures(engine: Engine, policy: ArchivePolicy, m: Metric, q: Record<string, string | undefined>): [string, number, number][] {
+export function readMeasures(engine: Engine, policy: ArchivePolicy, m: Metric, q: Record<string, string | undefined>): [string, number | CalendarUnit, number][] {
   const start = queryTimestamp('start', q.start);
   const stop = queryTimestamp('stop', q.stop);
   const method = q.aggregation ?? 'mean';
   const granularity = queryTimespan('granularity', q.granularity);
   let resample: Micros | null = null;
+  let calendar: CalendarUnit | null = null;
   if (q.resample !== undefined) {
     if (granularity === null) throw new HttpError(400, 'A granularity must be specified to resample');
-    try {
-      resample = secondsToMicros(parseTimespanSeconds('resample', q.resample));
-    } catch {
-      throw new HttpError(400, 'Unable to parse timespan');
+    if (isCalendarUnit(q.resample)) calendar = q.resample;
+    else {
+      try {
+        resample = secondsToMicros(parseTimespanSeconds('resample', q.resample));
+      } catch {
+        throw new HttpError(400, 'Unable to parse timespan');
+      }
     }
   }
   if (!policy.aggregationMethods.includes(method)) {
@@ -81,10 +86,12 @@ export function readMeasures(engine: Engine, policy: ArchivePolicy, m: Metric, q
   if (['true', '1', 'yes', 'on', 'y'].includes(String(q.refresh ?? '').toLowerCase()) && engine.hasPending(m.id)) {
     engine.processMetrics([m.id]);
   }
-  const out: [string, number, number][] = [];
+  const out: [string, number | CalendarUnit, number][] = [];
   for (const g of [...granularities].sort((a, b) => b - a)) {
-    const s = engine.read(m.id, { method, granularity: g, from: start, to: stop, resample });
-    for (let i = 0; i < s.length; i++) out.push([formatTimestamp(s.ts[i]), s.aggregation.granularity / 1e6, s.values[i]]);
+    const s = engine.read(m.id, { method, granularity: g, from: start, to: stop, resample, resampleCalendar: calendar });
+    // a calendar resampling prints its unit where the granularity goes
+    const shown = calendar ?? s.aggregation.granularity / 1e6;
+    for (let i = 0; i < s.length; i++) out.push([formatTimestamp(s.ts[i]), shown, s.values[i]]);
   }
   return out;
 }
