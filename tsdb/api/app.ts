@@ -16,6 +16,8 @@ import { aggregatesRoutes } from './routes/aggregates.js';
 import { aggregationLegacyRoutes } from './routes/aggregation-legacy.js';
 import { archivePolicyRoutes } from './routes/archive-policies.js';
 import { batchRoutes } from './routes/batch.js';
+import { influxdbRoutes } from './routes/influxdb.js';
+import { prometheusRoutes } from './routes/prometheus.js';
 import { metricRoutes } from './routes/metrics.js';
 import { resourceTypeRoutes } from './routes/resource-types.js';
 import { resourceRoutes } from './routes/resources.js';
@@ -143,6 +145,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(aggregatesRoutes, deps);
   await app.register(aggregationLegacyRoutes, deps);
   await app.register(batchRoutes, deps);
+  await app.register(influxdbRoutes, deps);
+  await app.register(prometheusRoutes, deps);
   await app.register(resourceTypeRoutes, deps);
   await app.register(resourceRoutes, deps);
   await app.register(searchRoutes, deps);

@@ -14,6 +14,7 @@ import {
   NoSuchArchivePolicy,
   NoSuchMetric,
   NoSuchResource,
+  NoSuchResourceType,
   ResourceAlreadyExists,
   ResourceAttributeError,
   ResourceValueError,
@@ -174,6 +175,7 @@ export class Resources {
         );
       } catch (err) {
         if (isUniqueViolation(err)) throw new ResourceAlreadyExists(r.id);
+        if (isForeignKeyViolation(err)) throw new NoSuchResourceType(type);
         throw err;
       }
       const createdMetrics = r.metrics ? await linkMetrics(tx, r.id, r.creator, r.metrics) : [];

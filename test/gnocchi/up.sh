@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Brings up the real Gnocchi 4.4 (Debian 12 packages) on loopback, empty:
+#   installs the packages if missing, starts PostgreSQL if needed, recreates
+#   the indexer database and the file storage, starts gnocchi-metricd (1 s
+#   processing delay) and the uwsgi API with basic auth (admin = admin).
+# Prints the URL on stdout (progress on stderr). Re-running resets to empty.
+# Needs root. env: GN_PORT (8041), GN_DIR, GN_DB (see env.sh). Stop: down.sh.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+[ "$(id -u)" = 0 ] || { echo "up.sh: needs root (apt-get, PostgreSQL admin)" >&2; exit 1; }
+
+# 1. Packages, only those missing (dpkg -s is fast; apt-get is not). Under a
+# lock, as is step 2: two instances may come up at once (test files in parallel).
+exec 9> /tmp/tally-gnocchi-setup.lock
+flock 9
+pkgs="gnocchi-api gnocchi-metricd postgresql curl iproute2"
+missing=$(for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
+if [ -n "$missing" ]; then
+    gn_log "installing $(echo $missing) (about a minute)"
+    # policy-rc.d keeps the packages from starting their stock services
+    # (sqlite, 0.0.0.0:8041); it is ours only if there was none before.
+    own_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; own_policy=1
+    fi
+    rc=0
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing; } \
+        > /tmp/tally-gnocchi-apt.log 2>&1 || rc=$?
+    if [ $own_policy = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
+    [ $rc = 0 ] || { tail -20 /tmp/tally-gnocchi-apt.log >&2; exit 1; }
+fi
+
+# 2. PostgreSQL: the first cluster Debian created, started if it is down.
+read -r pg_ver pg_cluster pg_port pg_status _ < <(pg_lsclusters -h | head -1)
+if [ "$pg_status" != online ]; then
+    gn_log "starting PostgreSQL $pg_ver/$pg_cluster"
+    pg_ctlcluster "$pg_ver" "$pg_cluster" start
+fi
+flock -u 9; exec 9>&-
+psql_admin() { PGOPTIONS="-c client_min_messages=warning" runuser -u postgres -- psql -p "$pg_port" -v ON_ERROR_STOP=1 -qtA "$@" >/dev/null; }
+
+# 3. Empty state: stop a previous instance, new database, new storage, schema.
+gn_stop
+if ss -Hltn "sport = :$GN_PORT" | grep -q .; then
+    echo "up.sh: port $GN_PORT is taken by another process" >&2; exit 1
+fi
+case "$GN_DIR" in /?*/?*) ;; *) echo "up.sh: GN_DIR=$GN_DIR is too close to / to be wiped" >&2; exit 1 ;; esac
+rm -rf "$GN_DIR"; mkdir -p "$GN_DIR/storage" "$GN_DIR/locks" "$GN_DIR/log"
+psql_admin -c "DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='$GN_DB')
+               THEN CREATE ROLE $GN_DB LOGIN PASSWORD '$GN_DB'; END IF; END\$\$;"
+psql_admin -c "DROP DATABASE IF EXISTS $GN_DB WITH (FORCE)"
+psql_admin -c "CREATE DATABASE $GN_DB OWNER $GN_DB"
+cat > "$GN_DIR/gnocchi.conf" <<CONF
+[DEFAULT]
+debug = false
+# file locks: the default (locks through the PostgreSQL indexer) costs metricd
+# ~45% of a core per worker at a 1 s delay
+coordination_url = file://$GN_DIR/locks
+[api]
+auth_mode = basic
+host = $GN_HOST
+port = $GN_PORT
+paste_config = $GN_PKG/rest/api-paste.ini
+[oslo_policy]
+policy_file = $GN_PKG/rest/policy.yaml
+[indexer]
+url = postgresql+psycopg2://$GN_DB:$GN_DB@127.0.0.1:$pg_port/$GN_DB
+[storage]
+driver = file
+file_basepath = $GN_DIR/storage
+[incoming]
+driver = file
+file_basepath = $GN_DIR/storage
+[metricd]
+# upstream default 60 s; 1 s makes "processed" a matter of seconds
+metric_processing_delay = 1
+CONF
+gn_log "resetting database $GN_DB and storage $GN_DIR"
+/usr/bin/gnocchi-upgrade --config-file "$GN_DIR/gnocchi.conf" > "$GN_DIR/log/upgrade.out" 2>&1 \
+    || { cat "$GN_DIR/log/upgrade.out" >&2; exit 1; }
+
+# 4. Start both daemons, each in its own session so down.sh can end its group.
+# (absolute paths: uwsgi chdirs to /)
+cd "$GN_DIR"
+conf="$GN_DIR/gnocchi.conf" logs="$GN_DIR/log"
+setsid /usr/bin/gnocchi-metricd --config-file "$conf" --log-file "$logs/metricd.log" \
+    > log/metricd.out 2>&1 < /dev/null &
+echo $! > metricd.pid
+# gnocchi-api execs uwsgi --http; Debian's uwsgi knows --http only with its
+# http plugin loaded (else "option '--http' is ambiguous").
+UWSGI_PLUGIN=http setsid /usr/bin/gnocchi-api --config-file "$conf" --log-file "$logs/api.log" \
+    > log/api.out 2>&1 < /dev/null &
+echo $! > api.pid
+
+url="http://$GN_HOST:$GN_PORT"
+for _ in $(seq 240); do
+    if curl -sf -o /dev/null -u admin: "$url/v1/archive_policy"; then
+        gn_log "ready on $url (metricd pid $(cat metricd.pid), api pid $(cat api.pid))"
+        echo "$url"
+        exit 0
+    fi
+    kill -0 "$(cat api.pid)" 2>/dev/null || break
+    ! grep -q 'no app loaded' log/api.out || break    # uwsgi stays up without the app
+    sleep 0.5
+done
+gn_log "the API did not come up; see $GN_DIR/log/"; tail -20 log/api.out >&2
+gn_stop
+exit 1

@@ -1,0 +1,75 @@
+/**
+ * Starts the real Gnocchi 4.4 (Debian packages) through test/gnocchi/up.sh, for
+ * differential tests and benches. up.sh runs as a child process, never
+ * synchronously: it takes seconds (about 1.5 min when it installs packages)
+ * and the caller's event loop (servers, timers) must keep running meanwhile.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const UP = fileURLToPath(new URL('../gnocchi/up.sh', import.meta.url));
+const DOWN = fileURLToPath(new URL('../gnocchi/down.sh', import.meta.url));
+
+/** Basic auth for user `admin` with an empty password: Gnocchi's admin in auth_mode basic. */
+export const ADMIN_AUTH = `Basic ${Buffer.from('admin:').toString('base64')}`;
+
+export interface RealGnocchi {
+  readonly url: string;
+  /** value of the Authorization header */
+  readonly authorization: string;
+  /** stops the API and metricd (PostgreSQL keeps running) */
+  stop(): Promise<void>;
+}
+
+export interface GnocchiOptions {
+  /** loopback port (GN_PORT); default 8041 */
+  port?: number;
+  /** state dir (GN_DIR); default up.sh's, keyed by port */
+  dir?: string;
+  /** receives up.sh's progress lines; default: dropped */
+  log?: (line: string) => void;
+}
+
+/** Why this machine cannot run Gnocchi at all, or null when it can. */
+export function gnocchiUnavailable(): string | null {
+  if (process.platform !== 'linux') return 'the real Gnocchi needs Linux (Debian packages)';
+  if (process.getuid?.() !== 0) return 'the real Gnocchi needs root (apt-get, PostgreSQL administration)';
+  if (!existsSync('/usr/bin/gnocchi-api') && !existsSync('/usr/bin/apt-get')) return 'neither gnocchi-api nor apt-get is installed';
+  return null;
+}
+
+function run(script: string, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s; });
+    child.stderr.setEncoding('utf8').on('data', (s: string) => {
+      err += s;
+      for (const line of s.split('\n')) if (line) log(line);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(out);
+      else reject(new Error(`${script} exited with ${code}:\n${err.slice(-3000)}`));
+    });
+  });
+}
+
+/** Brings up an empty Gnocchi (resetting any previous one on the same port) and resolves once it answers. */
+export async function startRealGnocchi(options: GnocchiOptions = {}): Promise<RealGnocchi> {
+  const env: NodeJS.ProcessEnv = {};
+  if (options.port !== undefined) env.GN_PORT = String(options.port);
+  if (options.dir !== undefined) env.GN_DIR = options.dir;
+  const log = options.log ?? (() => undefined);
+  const out = await run(UP, env, log);
+  const url = out.trim().split('\n').pop() ?? '';
+  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`up.sh printed no URL: ${JSON.stringify(out)}`);
+  let stopping: Promise<void> | null = null;
+  return {
+    url,
+    authorization: ADMIN_AUTH,
+    stop: () => (stopping ??= run(DOWN, env, log).then(() => undefined)),
+  };
+}
