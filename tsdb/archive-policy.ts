@@ -81,12 +81,10 @@ export function resolveAggregationMethods(
   defaults: readonly string[] = DEFAULT_AGGREGATION_METHODS,
 ): string[] {
   if (entries === undefined) return [...defaults].sort();
-  for (const e of entries) {
+  entries.forEach((e, i) => {
     const plain = e.startsWith('+') || e.startsWith('-') ? e.slice(1) : e;
-    if (e !== '*' && !isValidMethod(plain)) {
-      throw new InvalidInputError('aggregation_methods', `invalid value for aggregation_methods: ${e}`);
-    }
-  }
+    if (e !== '*' && !isValidMethod(plain)) throw new InvalidInputError(`aggregation_methods[${i}]`, 'not a valid value');
+  });
   let set: Set<string>;
   if (entries.includes('*')) set = new Set(ALL_METHODS);
   else if (entries.every((e) => e.startsWith('+') || e.startsWith('-'))) set = new Set(defaults);

@@ -251,6 +251,13 @@ export class Engine {
     await this.store.root.flushed;
   }
 
+  /** Measures waiting to be aggregated, per metric (16 bytes a measure in an incoming entry). */
+  backlog(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const { key, value } of this.store.incoming.getRange()) out.set(key[0], (out.get(key[0]) ?? 0) + value.length / 16);
+    return out;
+  }
+
   /** Number of incoming entries (one per metric per accepted batch) not yet aggregated. */
   pendingEntries(): number {
     return this.store.incoming.getCount();

@@ -95,6 +95,9 @@ export function parseTimestamp(field: string, value: unknown, now: () => number 
   const text = value.trim();
   const asNumber = Number(text);
   if (Number.isFinite(asNumber)) return secondsToMicros(asNumber);
+  // numpy.datetime64's words: the current second, the current day
+  if (text === 'now') return Math.floor(now() / 1000) * US_PER_SECOND;
+  if (text === 'today') return Math.floor(now() / 86_400_000) * 86_400 * US_PER_SECOND;
   const m = ISO.exec(text);
   if (m) {
     const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', tz] = m;

@@ -197,7 +197,7 @@ test('Gnocchi v1 API: tally answers as the real Gnocchi 4.4 does', { timeout: 24
     await step('measure formats: accepted, rejected, read back', async () => {
       const post = (measures: unknown): Promise<[Answer, Answer]> => same('POST', '/v1/metric/{m5}/measures', measures);
       await post([{ timestamp: '2024-03-01T10:00:00', value: '12.5' }]); // a number in a string
-      await post([{ timestamp: '2024-03-01T10:00:01', value: 'NaN' }]);
+      // not sent: "NaN" (Gnocchi stores it and then answers invalid JSON; tally refuses it, see README)
       await post([{ timestamp: '2024-03-01T10:00:02', value: true }]);
       await post([{ timestamp: '2024-03-01T10:00:03', value: null }]);
       await post([{ timestamp: '2024-03-01T10:00:04', value: 1, extra: 1 }]);

@@ -32,14 +32,26 @@ export function archivePolicyJson(p: ArchivePolicy): Record<string, unknown> {
   };
 }
 
-export function metricJson(m: Metric, policy?: ArchivePolicy): Record<string, unknown> {
+/**
+ * A metric as Gnocchi prints it: with its archive policy when given (else the
+ * policy name), and with its resource (read as generic, without metrics) when
+ * `resource` is given, null for none (else the resource id).
+ */
+export function metricJson(m: Metric, policy?: ArchivePolicy, resource?: Resource | null): Record<string, unknown> {
   const [user, , project] = partition(m.creator);
+  let resourceField: Record<string, unknown>;
+  if (resource === undefined) resourceField = { resource_id: m.resourceId };
+  else if (resource === null) resourceField = { resource: null };
+  else {
+    const { metrics: _, ...rest } = resourceJson(resource);
+    resourceField = { resource: rest };
+  }
   return {
     id: m.id,
     creator: m.creator,
     name: m.name,
     unit: m.unit,
-    resource_id: m.resourceId,
+    ...resourceField,
     ...(policy ? { archive_policy: archivePolicyJson(policy) } : { archive_policy_name: m.archivePolicyName }),
     created_by_user_id: user,
     created_by_project_id: project,

@@ -3,23 +3,24 @@
  * ", " and ": " separators and non-ASCII characters escaped as \uXXXX. Clients
  * do not care; Gnocchi's test suites and some scripts match on the text.
  */
-export function pythonJson(value: unknown): string {
+export function pythonJson(value: unknown, floats = false): string {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
     case 'number':
       if (Number.isNaN(value)) return 'NaN';
       if (!Number.isFinite(value)) return value > 0 ? 'Infinity' : '-Infinity';
-      return String(value);
+      return floats ? pythonFloat(value) : String(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'string':
       return asciiString(value);
     case 'object': {
-      if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`;
-      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return pythonJson((value as { toJSON(): unknown }).toJSON());
+      if (value instanceof PythonFloats) return pythonJson(value.value, true);
+      if (Array.isArray(value)) return `[${value.map((v) => pythonJson(v, floats)).join(', ')}]`;
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return pythonJson((value as { toJSON(): unknown }).toJSON(), floats);
       const parts: string[] = [];
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        if (v !== undefined) parts.push(`${asciiString(k)}: ${pythonJson(v)}`);
+        if (v !== undefined) parts.push(`${asciiString(k)}: ${pythonJson(v, floats)}`);
       }
       return `{${parts.join(', ')}}`;
     }
@@ -32,4 +33,27 @@ function asciiString(s: string): string {
   const json = JSON.stringify(s);
   // eslint-disable-next-line no-control-regex
   return /[^\x00-\x7f]/.test(json) ? json.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json;
+}
+
+/**
+ * Marks a value whose numbers are Python floats (measures, granularities):
+ * Gnocchi prints them 60.0, 1e-05, 1e+16 where JavaScript would print 60,
+ * 0.00001, 10000000000000000.
+ */
+export class PythonFloats<T = unknown> {
+  constructor(readonly value: T) {}
+  toJSON(): T {
+    return this.value;
+  }
+}
+
+/** Python's repr() of a float: the shortest round-trip digits, in exponent form below 1e-4 and from 1e16. */
+export function pythonFloat(n: number): string {
+  const [mantissa, exp] = n.toExponential().split('e');
+  const e = Number(exp);
+  if (e >= -4 && e < 16) {
+    const fixed = String(n);
+    return Number.isInteger(n) ? `${fixed}.0` : fixed;
+  }
+  return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
 }

@@ -3,7 +3,7 @@ import { type Micros, parseTimespanSeconds, parseTimestamp, secondsToMicros } fr
 import { HttpError } from './http-error.js';
 
 export function argumentError(detail: string, reason: string): HttpError {
-  return new HttpError(400, { cause: 'Argument value error', reason, detail });
+  return new HttpError(400, { cause: 'Argument value error', detail, reason });
 }
 
 export function queryTimestamp(name: string, value: unknown): Micros | null {

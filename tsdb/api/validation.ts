@@ -55,5 +55,6 @@ export function schemaError(errors: readonly FastifySchemaValidationError[]): Ht
 /** A domain InvalidInputError (field like `definition[0].granularity`) as Gnocchi's "Invalid input". */
 export function fromInvalidInput(err: InvalidInputError, base: readonly (string | number)[] = []): HttpError {
   const path = [...base, ...err.field.split(/[.[\]]+/).filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p))];
-  return invalidInput(`${err.reason}${path.length ? ' for dictionary value' : ''}`, path);
+  // voluptuous says "for dictionary value" of an error at a mapping's value, not at a list item
+  return invalidInput(`${err.reason}${typeof path[path.length - 1] === 'string' ? ' for dictionary value' : ''}`, path);
 }

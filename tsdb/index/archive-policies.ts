@@ -78,8 +78,12 @@ export class ArchivePolicies {
   }
 
   /** Creates Gnocchi's and Ceilometer's default policies that do not exist yet. */
+  /** Gnocchi's defaults, as gnocchi-upgrade makes them: the policies, and rule "default" sending every metric name to "low". */
   async createDefaults(): Promise<void> {
     for (const p of DEFAULT_ARCHIVE_POLICIES) await this.insert(p, ' ON CONFLICT (name) DO NOTHING');
+    await this.sql.query(
+      "INSERT INTO archive_policy_rule (name, metric_pattern, archive_policy_name) SELECT 'default', '*', 'low' WHERE EXISTS (SELECT 1 FROM archive_policy WHERE name = 'low') ON CONFLICT (name) DO NOTHING",
+    );
   }
 
   private insert(p: ArchivePolicy, onConflict: string): Promise<unknown> {

@@ -1,4 +1,5 @@
 /** `POST /v1/aggregates` over metrics: the operations language across series. */
+import { PythonFloats } from '../python-json.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type CrossResult, type Fill, type Point, type SeriesRef, aggregateAcross } from '../../cross-aggregate.js';
 import { AggregationNotFoundError, UnaggregableSeriesError } from '../../errors.js';
@@ -94,7 +95,7 @@ function crossAggregate(engine: Engine, refs: SeriesRef[], operations: Operation
     });
   } catch (err) {
     if (err instanceof UnaggregableSeriesError) {
-      throw new HttpError(400, { cause: "Metrics can't being aggregated", reason: err.reason, detail: err.references as unknown[] });
+      throw new HttpError(400, { cause: "Metrics can't being aggregated", reason: err.reason, detail: new PythonFloats(err.references) });
     }
     if (err instanceof AggregationNotFoundError) {
       throw new HttpError(404, { cause: 'Metrics with unknown aggregation', detail: [[err.metricId, err.method]] });
@@ -138,7 +139,7 @@ export async function aggregatesRoutes(app: FastifyInstance, { engine, index }: 
         }
       }
       if (refs.length === 0) return undefined;
-      const out: Record<string, unknown> = { measures: measuresJson(crossAggregate(engine, refs, operations, args)) };
+      const out: Record<string, unknown> = { measures: new PythonFloats(measuresJson(crossAggregate(engine, refs, operations, args))) };
       if (args.details) out.references = group.filter((r) => refs.some((ref) => ref.resourceId === r.id)).map((r) => resourceJson(r));
       return out;
     };
@@ -182,7 +183,7 @@ export async function aggregatesRoutes(app: FastifyInstance, { engine, index }: 
       operations,
       args,
     );
-    const response: Record<string, unknown> = { measures: measuresJson(result) };
+    const response: Record<string, unknown> = { measures: new PythonFloats(measuresJson(result)) };
     if (args.details) {
       response.references = await Promise.all(metrics.map(async (m) => metricJson(m!, await index.archivePolicies.get(m!.archivePolicyName))));
     }

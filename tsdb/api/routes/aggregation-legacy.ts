@@ -4,6 +4,7 @@
  * by metric ids, or by the metric of a name on the resources a search finds.
  * Both become an aggregates operation: (aggregate reaggregation (metric …)).
  */
+import { PythonFloats } from '../python-json.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type ArchivePolicy, isValidMethod } from '../../archive-policy.js';
 import { type Fill, aggregateAcross } from '../../cross-aggregate.js';
@@ -33,7 +34,7 @@ export async function aggregationLegacyRoutes(app: FastifyInstance, { engine, in
   };
 
   /** Gnocchi's get_cross_metric_measures_from_objs. */
-  const crossMeasures = async (request: FastifyRequest, metrics: Metric[]): Promise<unknown[]> => {
+  const crossMeasures = async (request: FastifyRequest, metrics: Metric[]): Promise<unknown> => {
     const q = request.query as Query;
     const aggregation = one(q, 'aggregation') ?? 'mean';
     const reaggregation = one(q, 'reaggregation') ?? aggregation;
@@ -101,10 +102,10 @@ export async function aggregationLegacyRoutes(app: FastifyInstance, { engine, in
         { from: start, to: stop, granularities, neededOverlap, fill },
       );
       if (r.kind !== 'aggregated') return [];
-      return r.points.filter(([, , v]) => fill !== 'dropna' || Number.isFinite(v)).map(([t, g, v]) => [formatTimestamp(t), g / 1e6, v]);
+      return new PythonFloats(r.points.filter(([, , v]) => fill !== 'dropna' || Number.isFinite(v)).map(([t, g, v]) => [formatTimestamp(t), g / 1e6, v]));
     } catch (err) {
       if (err instanceof UnaggregableSeriesError) {
-        throw new HttpError(400, { cause: "Metrics can't being aggregated", reason: err.reason, detail: err.references as unknown[] });
+        throw new HttpError(400, { cause: "Metrics can't being aggregated", reason: err.reason, detail: new PythonFloats(err.references) });
       }
       if (err instanceof AggregationNotFoundError) {
         throw new HttpError(404, `Aggregation method '${err.method}' at granularity '${pythonSeconds(err.granularity * 1e6)}' for metric ${err.metricId} does not exist`);
@@ -113,7 +114,7 @@ export async function aggregationLegacyRoutes(app: FastifyInstance, { engine, in
     }
   };
 
-  const byIds = async (request: FastifyRequest, ids: unknown): Promise<unknown[]> => {
+  const byIds = async (request: FastifyRequest, ids: unknown): Promise<unknown> => {
     if (!Array.isArray(ids)) throw new HttpError(400, 'Invalid input: expected a list');
     let metricIds: string[];
     try {

@@ -115,8 +115,8 @@ export async function archivePolicyRoutes(app: FastifyInstance, { engine, index 
 
   const ruleJson = (r: { name: string; metricPattern: string; archivePolicyName: string }) => ({
     name: r.name,
-    metric_pattern: r.metricPattern,
     archive_policy_name: r.archivePolicyName,
+    metric_pattern: r.metricPattern,
   });
 
   app.post('/v1/archive_policy_rule', { schema: { body: ruleSchema }, preValidation: adminOnly }, async (request, reply) => {

@@ -21,13 +21,13 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** A metric's measures in a resource batch: a list, or {archive_policy_name?, unit?, measures}. */
 function parseNamedMeasures(v: unknown, path: string[]): { measures: Parsed; archivePolicyName?: string; unit?: string } {
-  if (Array.isArray(v)) return { measures: parseMeasures(v) };
+  if (Array.isArray(v)) return { measures: parseMeasures(v, path) };
   if (!isObject(v) || !('measures' in v)) throw invalidInput('unexpected measures format');
   for (const k of Object.keys(v)) if (!['measures', 'archive_policy_name', 'unit'].includes(k)) throw invalidInput('extra keys not allowed', [...path, k]);
   for (const k of ['archive_policy_name', 'unit'] as const) {
     if (v[k] !== undefined && typeof v[k] !== 'string') throw invalidInput('expected str for dictionary value', [...path, k]);
   }
-  return { measures: parseMeasures(v.measures), archivePolicyName: v.archive_policy_name as string | undefined, unit: v.unit as string | undefined };
+  return { measures: parseMeasures(v.measures, path), archivePolicyName: v.archive_policy_name as string | undefined, unit: v.unit as string | undefined };
 }
 
 export async function batchRoutes(app: FastifyInstance, { engine, index }: ApiDeps): Promise<void> {
@@ -35,8 +35,8 @@ export async function batchRoutes(app: FastifyInstance, { engine, index }: ApiDe
     const body = request.body;
     if (!isObject(body)) throw invalidInput('expected a dictionary');
     const parsed = Object.entries(body).map(([id, measures]) => {
-      if (!isUuid(id)) throw invalidInput('not a valid value', [id]);
-      return { id: id.toLowerCase(), ...parseMeasures(measures) };
+      if (!isUuid(id)) throw invalidInput('extra keys not allowed', [id]);
+      return { id: id.toLowerCase(), ...parseMeasures(measures, [id]) };
     });
     const metrics = await index.metrics.list({ ids: parsed.map((p) => p.id) });
     if (metrics.length !== parsed.length) {

@@ -1,4 +1,5 @@
 /** `/v1/metric`: metric CRUD and measures. */
+import { PythonFloats } from '../python-json.js';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ArchivePolicy } from '../../archive-policy.js';
@@ -28,27 +29,33 @@ const createSchema = {
   },
 };
 
-/** Measures as a client posts them: [{timestamp, value}, …] → parallel arrays, or Gnocchi's 400. */
-export function parseMeasures(body: unknown): { timestamps: number[]; values: number[] } {
-  if (!Array.isArray(body)) throw invalidInput('unexpected measures format');
+/**
+ * Measures as a client posts them: [{timestamp, value}, …] → parallel arrays,
+ * or Gnocchi's 400 ("… for dictionary value @ data[path]" inside a batch).
+ */
+export function parseMeasures(body: unknown, path: readonly string[] = []): { timestamps: number[]; values: number[] } {
+  const bad = (reason: string): HttpError => invalidInput(`${reason}${path.length ? ' for dictionary value' : ''}`, path);
+  if (!Array.isArray(body)) throw bad('unexpected measures format');
   const timestamps: number[] = [];
   const values: number[] = [];
   // Gnocchi reads every timestamp of a batch the way it reads the first: all epoch numbers, or all text dates
   const numeric = (t: unknown): boolean => typeof t === 'number' || (typeof t === 'string' && t.trim() !== '' && Number.isFinite(Number(t)));
   const firstNumeric = body.length > 0 && typeof body[0] === 'object' && body[0] !== null && numeric((body[0] as { timestamp?: unknown }).timestamp);
   for (const m of body) {
-    if (typeof m !== 'object' || m === null || !('timestamp' in m)) throw invalidInput('unexpected measures format');
+    if (typeof m !== 'object' || m === null || !('timestamp' in m)) throw bad('unexpected measures format');
     const { timestamp, value } = m as { timestamp: unknown; value: unknown };
-    if (numeric(timestamp) !== firstNumeric) throw invalidInput("unexpected timestamp 'Unable to convert timestamps'");
+    if (numeric(timestamp) !== firstNumeric) throw bad("unexpected timestamp 'Unable to convert timestamps'");
     let t: number;
     try {
       t = parseTimestamp('timestamp', timestamp);
     } catch (err) {
-      throw invalidInput(`unexpected timestamp '${err instanceof InvalidInputError ? err.message : String(err)}'`);
+      if (err instanceof InvalidInputError) throw bad("unexpected timestamp 'Unable to convert timestamps'");
+      throw err;
     }
-    if (t < 0) throw invalidInput("unexpected timestamp 'Timestamp must be after Epoch'");
-    const v = typeof value === 'string' ? Number(value) : value;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw invalidInput('unexpected measures value');
+    if (t < 0) throw bad("unexpected timestamp 'Timestamp must be after Epoch'");
+    // Python's float(): numbers, numeric strings, booleans; NaN and infinities are refused here (see README)
+    const v = typeof value === 'string' ? (value.trim() === '' ? NaN : Number(value)) : typeof value === 'boolean' ? Number(value) : value;
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw bad('unexpected measures value');
     timestamps.push(t);
     values.push(v);
   }
@@ -56,7 +63,7 @@ export function parseMeasures(body: unknown): { timestamps: number[]; values: nu
 }
 
 /** GET …/measures: the metric's aggregates, finest granularity last, as Gnocchi lists them. */
-export function readMeasures(engine: Engine, policy: ArchivePolicy, m: Metric, q: Record<string, string | undefined>): [string, number | CalendarUnit, number][] {
+export function readMeasures(engine: Engine, policy: ArchivePolicy, m: Metric, q: Record<string, string | undefined>): PythonFloats<[string, number | CalendarUnit, number][]> {
   const start = queryTimestamp('start', q.start);
   const stop = queryTimestamp('stop', q.stop);
   const method = q.aggregation ?? 'mean';
@@ -93,7 +100,7 @@ export function readMeasures(engine: Engine, policy: ArchivePolicy, m: Metric, q
     const shown = calendar ?? s.aggregation.granularity / 1e6;
     for (let i = 0; i < s.length; i++) out.push([formatTimestamp(s.ts[i]), shown, s.values[i]]);
   }
-  return out;
+  return new PythonFloats(out);
 }
 
 export async function metricRoutes(app: FastifyInstance, { engine, index, config }: ApiDeps): Promise<void> {
@@ -120,12 +127,12 @@ export async function metricRoutes(app: FastifyInstance, { engine, index, config
     if (body.name?.includes('/')) throw new HttpError(400, "'/' is not supported in metric name");
     let policyName = body.archive_policy_name;
     if (policyName === undefined) {
-      if (body.name === undefined) throw new HttpError(400, 'No archive policy name specified and no archive policy rule found matching the metric name');
       try {
-        policyName = await index.archivePolicies.policyForMetricName(body.name);
+        // a nameless metric still matches pattern rules such as the default "*"
+        policyName = await index.archivePolicies.policyForMetricName(body.name ?? '');
       } catch (err) {
         if (err instanceof NoArchivePolicyRuleMatch) {
-          throw new HttpError(400, `No archive policy name specified and no archive policy rule found matching the metric name ${body.name}`);
+          throw new HttpError(400, `No archive policy name specified and no archive policy rule found matching the metric name ${body.name ?? 'None'}`);
         }
         throw err;
       }
@@ -197,7 +204,8 @@ export async function metricRoutes(app: FastifyInstance, { engine, index, config
 
   app.get<{ Params: { id: string } }>('/v1/metric/:id', async (request) => {
     const m = await loadMetric(request.params.id, request.caller);
-    return metricJson(m, await policyOf(m.archivePolicyName));
+    const resource = m.resourceId === null ? null : ((await index.resources.get('generic', m.resourceId)) ?? null);
+    return metricJson(m, await policyOf(m.archivePolicyName), resource);
   });
 
   app.delete<{ Params: { id: string } }>('/v1/metric/:id', async (request, reply) => {

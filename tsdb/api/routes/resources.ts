@@ -274,7 +274,8 @@ export async function resourceRoutes(app: FastifyInstance, { engine, index, conf
   app.get<{ Params: Params }>('/v1/resource/:type/:id/metric/:name', async (request) => {
     const { metric, resource } = await namedMetric(request);
     requireAccess(canSeeMetric(request.caller, metric, resource.projectId));
-    return metricJson(metric, await policyOf(metric.archivePolicyName));
+    const generic = (await index.resources.get('generic', resource.id)) ?? null;
+    return metricJson(metric, await policyOf(metric.archivePolicyName), generic);
   });
 
   app.delete<{ Params: Params }>('/v1/resource/:type/:id/metric/:name', async (request, reply) => {

@@ -36,11 +36,13 @@ export async function rootRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
   app.get('/v1/status', async (request) => {
     requireAdmin(request.caller);
     const details = !['false', '0', 'no', 'off', 'n'].includes(String((request.query as Record<string, string>).details ?? 'true').toLowerCase());
-    const pending = deps.engine.pendingEntries();
+    const backlog = deps.engine.backlog();
+    let measures = 0;
+    for (const n of backlog.values()) measures += n;
     return {
       storage: {
-        summary: { metrics: pending, measures: pending },
-        ...(details ? { measures_to_process: {} } : {}),
+        summary: { metrics: backlog.size, measures },
+        ...(details ? { measures_to_process: Object.fromEntries(backlog) } : {}),
       },
       metricd: { processors: ['embedded'], statistics: {} },
     };

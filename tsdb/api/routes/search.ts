@@ -1,4 +1,5 @@
 /** `/v1/search/resource/<type>`: resources matching a filter (JSON body or `filter=`). */
+import { PythonFloats } from '../python-json.js';
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../app.js';
 import { resourceJson } from '../format.js';
@@ -85,7 +86,7 @@ export async function searchRoutes(app: FastifyInstance, { engine, index, config
       }
       out[m.id] = points;
     }
-    return out;
+    return new PythonFloats(out);
   });
 
   // only POST searches; an unknown type is still 404 first, as in Gnocchi
