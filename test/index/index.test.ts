@@ -72,6 +72,9 @@ for (const target of indexTargets()) {
     });
 
     it('picks the archive policy of a new metric by rule, most specific pattern first', async () => {
+      // like gnocchi-upgrade, the defaults include rule "default": every name to "low"
+      assert.deepEqual(await index.archivePolicies.getRule('default'), { name: 'default', metricPattern: '*', archivePolicyName: 'low' });
+      await index.archivePolicies.deleteRule('default');
       await index.archivePolicies.createRule({ name: 'all', metricPattern: '*', archivePolicyName: 'low' });
       await index.archivePolicies.createRule({ name: 'disk', metricPattern: 'disk.*', archivePolicyName: 'medium' });
       await index.archivePolicies.createRule({ name: 'disk-io', metricPattern: 'disk.io.*', archivePolicyName: 'high' });

@@ -70,7 +70,7 @@ describe('archive policies', () => {
     assert.equal(fieldOf(() => makeArchivePolicy({ name: 'p', definition: [{ points: 10 }] })), 'definition[0].granularity');
     assert.equal(fieldOf(() => makeArchivePolicy({ name: 'p', definition: [{ granularity: 60 }, { granularity: '1 min' }] })), 'definition');
     assert.equal(fieldOf(() => makeArchivePolicy({ name: 'p', back_window: -1, definition: [{ granularity: 60 }] })), 'back_window');
-    assert.equal(fieldOf(() => makeArchivePolicy({ name: 'p', aggregation_methods: ['avg'], definition: [{ granularity: 60 }] })), 'aggregation_methods');
+    assert.equal(fieldOf(() => makeArchivePolicy({ name: 'p', aggregation_methods: ['avg'], definition: [{ granularity: 60 }] })), 'aggregation_methods[0]');
   });
 
   it('ships Gnocchi and Ceilometer default policies', () => {
