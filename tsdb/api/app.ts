@@ -101,7 +101,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     if (path === '/' || path === '/healthcheck') return;
     // CORS preflights carry no credentials
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) return;
-    request.caller = authenticate(deps.config.authMode, request);
+    request.caller = await authenticate(deps.config.authMode, request);
   });
 
   // JSON, and resource type patches (RFC 6902, also JSON)

@@ -1,4 +1,5 @@
 /** `POST /v1/aggregates` over metrics: the operations language across series. */
+import { requireMetricsVisible } from '../metric-access.js';
 import { PythonFloats } from '../python-json.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type CrossResult, type Fill, type Point, type SeriesRef, aggregateAcross } from '../../cross-aggregate.js';
@@ -17,7 +18,7 @@ import type { Resource } from '../../index/resources.js';
 import type { OperationNode } from '../../operations.js';
 import { resourceJson } from '../format.js';
 import { groupResources } from '../group-resources.js';
-import { canSeeMetric, narrowed, requireAccess, resourcePolicyFilter } from '../policy.js';
+import { narrowed, resourcePolicyFilter } from '../policy.js';
 import { checkSearchFilter, parseSearchQuery } from '../search-filter.js';
 import { RESOURCE_DEFAULT_SORTS, listParam } from './resources.js';
 
@@ -170,13 +171,11 @@ export async function aggregatesRoutes(app: FastifyInstance, { engine, index }: 
     const bad = references.find(([m]) => !isUuid(m));
     if (bad) throw new HttpError(400, { cause: 'Invalid metric references', reason: `badly formed hexadecimal UUID string`, detail: references });
     const ids = [...new Set(references.map(([m]) => m.toLowerCase()))];
-    const metrics = await Promise.all(ids.map((id) => index.metrics.get(id)));
-    const missing = ids.filter((_, i) => metrics[i] === undefined);
+    const found = new Map((await index.metrics.list({ ids })).map((m) => [m.id, m]));
+    const missing = ids.filter((id) => !found.has(id));
     if (missing.length) throw new HttpError(404, { cause: 'Unknown metrics', reason: "Provided metrics don't exists", detail: missing });
-    for (const m of metrics) {
-      const resource = m!.resourceId === null ? undefined : await index.resources.get('generic', m!.resourceId);
-      requireAccess(canSeeMetric(request.caller, m!, resource?.projectId));
-    }
+    const metrics = ids.map((id) => found.get(id)!);
+    await requireMetricsVisible(index, request.caller, metrics);
     const result = crossAggregate(
       engine,
       references.map(([metricId, method]) => ({ metricId: metricId.toLowerCase(), method, name: metricId })),
@@ -185,7 +184,7 @@ export async function aggregatesRoutes(app: FastifyInstance, { engine, index }: 
     );
     const response: Record<string, unknown> = { measures: new PythonFloats(measuresJson(result)) };
     if (args.details) {
-      response.references = await Promise.all(metrics.map(async (m) => metricJson(m!, await index.archivePolicies.get(m!.archivePolicyName))));
+      response.references = await Promise.all(metrics.map(async (m) => metricJson(m, await index.archivePolicies.get(m.archivePolicyName))));
     }
     return response;
   });

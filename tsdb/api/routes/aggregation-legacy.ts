@@ -4,6 +4,7 @@
  * by metric ids, or by the metric of a name on the resources a search finds.
  * Both become an aggregates operation: (aggregate reaggregation (metric …)).
  */
+import { requireMetricsVisible } from '../metric-access.js';
 import { PythonFloats } from '../python-json.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type ArchivePolicy, isValidMethod } from '../../archive-policy.js';
@@ -18,7 +19,7 @@ import type { ApiDeps } from '../app.js';
 import { groupResources } from '../group-resources.js';
 import { HttpError } from '../http-error.js';
 import { parseOperations } from '../operations-schema.js';
-import { canSeeMetric, narrowed, requireAccess, resourcePolicyFilter } from '../policy.js';
+import { narrowed, resourcePolicyFilter } from '../policy.js';
 import { argumentError, queryTimespan, queryTimestamp } from '../query.js';
 import { filterOf, listParam } from './resources.js';
 import { readMeasures } from './metrics.js';
@@ -53,10 +54,7 @@ export async function aggregationLegacyRoutes(app: FastifyInstance, { engine, in
       else if (rawFill.trim() !== '' && Number.isFinite(Number(rawFill))) fill = Number(rawFill);
       else throw argumentError('fill', "Must be a float, 'dropna' or 'null'");
     }
-    for (const m of metrics) {
-      const resource = m.resourceId === null ? undefined : await index.resources.get('generic', m.resourceId);
-      requireAccess(canSeeMetric(request.caller, m, resource?.projectId));
-    }
+    await requireMetricsVisible(index, request.caller, metrics);
     if (metrics.length === 0) return [];
     const resampleArg = one(q, 'resample');
     let resample: number | undefined;

@@ -1,4 +1,5 @@
 /** `/v1/metric`: metric CRUD and measures. */
+import { requireMetricsVisible } from '../metric-access.js';
 import { PythonFloats } from '../python-json.js';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -7,7 +8,7 @@ import { type CalendarUnit, isCalendarUnit } from '../../calendar.js';
 import type { Engine } from '../../engine.js';
 import { InvalidInputError } from '../../errors.js';
 import { NamedMetricAlreadyExists, NoArchivePolicyRuleMatch, NoSuchArchivePolicy, NoSuchMetric, NoSuchResource } from '../../index/errors.js';
-import { canChangeMetric, canChangeResource, canSeeMetric, requireAccess } from '../policy.js';
+import { canChangeMetric, canChangeResource, requireAccess } from '../policy.js';
 import { resourceUuid } from '../resource-id.js';
 import { type Metric, isUuid } from '../../index/metrics.js';
 import { type Micros, formatTimestamp, parseTimespanSeconds, parseTimestamp, pythonSeconds, secondsToMicros } from '../../time.js';
@@ -115,10 +116,7 @@ export async function metricRoutes(app: FastifyInstance, { engine, index, config
     const m = await index.metrics.get(id);
     if (!m) throw new NoSuchMetric(id);
     if (access === 'change') requireAccess(canChangeMetric(caller, m));
-    else if (!canSeeMetric(caller, m)) {
-      const resource = m.resourceId === null ? undefined : await index.resources.get('generic', m.resourceId);
-      requireAccess(canSeeMetric(caller, m, resource?.projectId));
-    }
+    else await requireMetricsVisible(index, caller, [m]);
     return m;
   };
 

@@ -1,4 +1,5 @@
 /** `/v1/search/resource/<type>`: resources matching a filter (JSON body or `filter=`). */
+import { requireMetricsVisible } from '../metric-access.js';
 import { PythonFloats } from '../python-json.js';
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../app.js';
@@ -7,7 +8,6 @@ import { HttpError, invalidInput } from '../http-error.js';
 import { isUuid } from '../../index/metrics.js';
 import { InvalidMeasureQuery, type MeasureQueryTree, compileMeasureQuery } from '../../measure-query.js';
 import { formatTimestamp, parseTimestamp } from '../../time.js';
-import { canSeeMetric, requireAccess } from '../policy.js';
 import { queryTimespan } from '../query.js';
 import { parsePage, setNextLink } from '../pagination.js';
 import { narrowed, resourcePolicyFilter } from '../policy.js';
@@ -40,10 +40,7 @@ export async function searchRoutes(app: FastifyInstance, { engine, index, config
     const q = request.query as Query;
     const ids = listParam(q.metric_id).filter(isUuid).map((id) => id.toLowerCase());
     const metrics = ids.length ? await index.metrics.list({ ids }) : [];
-    for (const m of metrics) {
-      const resource = m.resourceId === null ? undefined : await index.resources.get('generic', m.resourceId);
-      requireAccess(canSeeMetric(request.caller, m, resource?.projectId));
-    }
+    await requireMetricsVisible(index, request.caller, metrics);
     if (request.body === undefined) throw new HttpError(400, 'No query specified in body');
     const tree = checkMeasureQuery(request.body);
     const one = (k: string): string | undefined => listParam(q[k])[0];
