@@ -13,7 +13,7 @@ export interface Config {
   data_dir: string;
   /** postgresql://… for a shared index; empty: PGlite under data_dir/index */
   index_url: string;
-  auth_mode: 'noauth' | 'basic';
+  auth_mode: 'noauth' | 'basic' | 'keystone';
   /** largest page of a listing */
   max_limit: number;
   /** pause between background aggregation sweeps, ms */
@@ -25,6 +25,16 @@ export interface Config {
   cors_allowed_origin: string;
   /** trust Forwarded / X-Forwarded-Proto / X-Forwarded-Host from a reverse proxy when building URLs */
   enable_proxy_headers_parsing: boolean;
+  /** auth_mode keystone: Keystone's v3 endpoint, e.g. http://127.0.0.1:5000/v3 */
+  keystone_url: string;
+  /** the service user tally validates tokens as (keystonemiddleware's [keystone_authtoken] username, …) */
+  keystone_username: string;
+  keystone_password: string;
+  keystone_project_name: string;
+  keystone_user_domain_name: string;
+  keystone_project_domain_name: string;
+  /** how long a token's validation is reused (never past its expiry); 0: ask Keystone every time */
+  keystone_cache_seconds: number;
 }
 
 export const DEFAULTS: Config = {
@@ -39,6 +49,13 @@ export const DEFAULTS: Config = {
   log_level: 'info',
   cors_allowed_origin: '',
   enable_proxy_headers_parsing: false,
+  keystone_url: '',
+  keystone_username: '',
+  keystone_password: '',
+  keystone_project_name: '',
+  keystone_user_domain_name: 'Default',
+  keystone_project_domain_name: 'Default',
+  keystone_cache_seconds: 300,
 };
 
 function coerce(key: keyof Config, raw: unknown): Config[keyof Config] {
@@ -55,8 +72,8 @@ function coerce(key: keyof Config, raw: unknown): Config[keyof Config] {
     if (['0', 'false', 'no', 'off'].includes(s)) return false;
     throw new Error(`config ${key}: expected true or false, got ${JSON.stringify(raw)}`);
   }
-  if (key === 'auth_mode' && raw !== 'noauth' && raw !== 'basic') {
-    throw new Error(`config auth_mode: expected noauth or basic, got ${JSON.stringify(raw)}`);
+  if (key === 'auth_mode' && raw !== 'noauth' && raw !== 'basic' && raw !== 'keystone') {
+    throw new Error(`config auth_mode: expected noauth, basic or keystone, got ${JSON.stringify(raw)}`);
   }
   return String(raw);
 }
@@ -78,7 +95,21 @@ export function loadConfig(options: { file?: string; flags?: Partial<Record<keyo
     if (v !== undefined) set(key, v, `TALLY_${key.toUpperCase()}`);
   }
   for (const [k, v] of Object.entries(options.flags ?? {})) if (v !== undefined) set(k, v, `--${k.replace(/_/g, '-')}`);
+  checkKeystone(config);
   return config;
+}
+
+/** keystone mode cannot validate a single token without Keystone's URL and the service user: say so at start-up. */
+export function checkKeystone(config: Config): void {
+  if (config.auth_mode !== 'keystone') return;
+  if (!config.keystone_url) {
+    throw new Error('auth_mode keystone needs keystone_url (TALLY_KEYSTONE_URL), Keystone\'s v3 endpoint, e.g. http://127.0.0.1:5000/v3');
+  }
+  const missing = (['keystone_username', 'keystone_password', 'keystone_project_name'] as const).filter((k) => !config[k]);
+  if (missing.length > 0) {
+    throw new Error(`auth_mode keystone needs the service user tally validates tokens as: set ${missing.join(', ')}`);
+  }
+  if (config.keystone_cache_seconds < 0) throw new Error('config keystone_cache_seconds: expected 0 or more seconds');
 }
 
 export function indexTarget(config: Config): string {

@@ -27,7 +27,7 @@ function serverOptions(cmd: Command): Command {
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default 8041, Gnocchi\'s)')
     .option('--data-dir <dir>', 'where embedded storage lives (default ./data)')
-    .option('--auth-mode <mode>', 'noauth (default) or basic')
+    .option('--auth-mode <mode>', 'noauth (default), basic or keystone')
     .option('--index-url <url>', 'postgresql://… to keep the index in PostgreSQL instead of embedded PGlite');
 }
 

@@ -124,10 +124,23 @@ export function parseTimestamp(field: string, value: unknown, now: () => number 
 
 /** ISO 8601 with offset, as Gnocchi prints timestamps: 2024-01-01T00:00:00+00:00 */
 export function formatTimestamp(us: Micros): string {
-  const ms = Math.floor(us / 1000);
-  const micros = us - ms * 1000;
-  const iso = new Date(ms).toISOString(); // 2024-01-01T00:00:00.123Z
-  const base = iso.slice(0, 19);
-  const frac = Number(iso.slice(20, 23)) * 1000 + micros;
-  return frac === 0 ? `${base}+00:00` : `${base}.${String(frac).padStart(6, '0')}+00:00`;
+  const day = Math.floor(us / DAY_US);
+  // series are read in order: the date part is the same for runs of points
+  if (day !== lastDay) {
+    lastDay = day;
+    lastDate = new Date(day * 86_400_000).toISOString().slice(0, 11); // 2024-01-01T
+  }
+  let rest = us - day * DAY_US;
+  const h = Math.floor(rest / 3_600_000_000);
+  rest -= h * 3_600_000_000;
+  const m = Math.floor(rest / 60_000_000);
+  rest -= m * 60_000_000;
+  const s = Math.floor(rest / US_PER_SECOND);
+  const frac = rest - s * US_PER_SECOND;
+  const clock = `${h < 10 ? '0' : ''}${h}:${m < 10 ? '0' : ''}${m}:${s < 10 ? '0' : ''}${s}`;
+  return frac === 0 ? `${lastDate}${clock}+00:00` : `${lastDate}${clock}.${String(frac).padStart(6, '0')}+00:00`;
 }
+
+const DAY_US = 86_400 * US_PER_SECOND;
+let lastDay = NaN;
+let lastDate = '';

@@ -16,7 +16,11 @@ export function pythonJson(value: unknown, floats = false): string {
       return asciiString(value);
     case 'object': {
       if (value instanceof PythonFloats) return pythonJson(value.value, true);
-      if (Array.isArray(value)) return `[${value.map((v) => pythonJson(v, floats)).join(', ')}]`;
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) out += (i ? ', ' : '') + pythonJson(value[i], floats);
+        return `${out}]`;
+      }
       if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return pythonJson((value as { toJSON(): unknown }).toJSON(), floats);
       const parts: string[] = [];
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
@@ -49,6 +53,9 @@ export class PythonFloats<T = unknown> {
 
 /** Python's repr() of a float: the shortest round-trip digits, in exponent form below 1e-4 and from 1e16. */
 export function pythonFloat(n: number): string {
+  // the common cases without toExponential(), which is slow
+  const a = Math.abs(n);
+  if (a < 1e16 && (a >= 1e-4 || n === 0)) return Number.isInteger(n) ? `${n}.0` : String(n);
   const [mantissa, exp] = n.toExponential().split('e');
   const e = Number(exp);
   if (e >= -4 && e < 16) {

@@ -7,10 +7,10 @@
 import { requireMetricsVisible } from '../metric-access.js';
 import { PythonFloats } from '../python-json.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type ArchivePolicy, isValidMethod } from '../../archive-policy.js';
+import { isValidMethod } from '../../archive-policy.js';
 import { type Fill, aggregateAcross } from '../../cross-aggregate.js';
 import { AggregationNotFoundError, UnaggregableSeriesError } from '../../errors.js';
-import { InvalidPagination, NoSuchArchivePolicy } from '../../index/errors.js';
+import { InvalidPagination } from '../../index/errors.js';
 import type { Metric } from '../../index/metrics.js';
 import { parseUuid } from '../../index/resource-type-schema.js';
 import type { Resource } from '../../index/resources.js';
@@ -28,12 +28,6 @@ type Query = Record<string, string | string[] | undefined>;
 const one = (q: Query, k: string): string | undefined => (Array.isArray(q[k]) ? (q[k] as string[])[0] : (q[k] as string | undefined));
 
 export async function aggregationLegacyRoutes(app: FastifyInstance, { engine, index }: ApiDeps): Promise<void> {
-  const policyOf = async (name: string): Promise<ArchivePolicy> => {
-    const p = await index.archivePolicies.get(name);
-    if (!p) throw new NoSuchArchivePolicy(name);
-    return p;
-  };
-
   /** Gnocchi's get_cross_metric_measures_from_objs. */
   const crossMeasures = async (request: FastifyRequest, metrics: Metric[]): Promise<unknown> => {
     const q = request.query as Query;
@@ -66,7 +60,7 @@ export async function aggregationLegacyRoutes(app: FastifyInstance, { engine, in
         throw new HttpError(400, 'Unable to parse timespan');
       }
     }
-    const policies = await Promise.all(metrics.map((m) => policyOf(m.archivePolicyName)));
+    const policies = metrics.map((m) => engine.policyOf(m.id));
     let granularities: Micros[];
     if (granularity !== null) granularities = [granularity];
     else {
@@ -85,7 +79,7 @@ export async function aggregationLegacyRoutes(app: FastifyInstance, { engine, in
         }
       }
     });
-    if (metrics.length === 1) return readMeasures(engine, policies[0], metrics[0], q as Record<string, string | undefined>);
+    if (metrics.length === 1) return readMeasures(engine, metrics[0], q as Record<string, string | undefined>);
     if (['true', '1', 'yes', 'on', 'y'].includes(String(one(q, 'refresh') ?? '').toLowerCase())) {
       engine.processMetrics(metrics.filter((m) => engine.hasPending(m.id)).map((m) => m.id));
     }

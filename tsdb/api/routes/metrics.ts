@@ -64,7 +64,9 @@ export function parseMeasures(body: unknown, path: readonly string[] = []): { ti
 }
 
 /** GET …/measures: the metric's aggregates, finest granularity last, as Gnocchi lists them. */
-export function readMeasures(engine: Engine, policy: ArchivePolicy, m: Metric, q: Record<string, string | undefined>): PythonFloats<[string, number | CalendarUnit, number][]> {
+export function readMeasures(engine: Engine, m: Metric, q: Record<string, string | undefined>): PythonFloats<[string, number | CalendarUnit, number][]> {
+  // the policy the engine aggregates the metric with (no index query on the read path)
+  const policy = engine.policyOf(m.id);
   const start = queryTimestamp('start', q.start);
   const stop = queryTimestamp('stop', q.stop);
   const method = q.aggregation ?? 'mean';
@@ -222,7 +224,7 @@ export async function metricRoutes(app: FastifyInstance, { engine, index, config
 
   app.get<{ Params: { id: string } }>('/v1/metric/:id/measures', async (request) => {
     const m = await loadMetric(request.params.id, request.caller);
-    return readMeasures(engine, await policyOf(m.archivePolicyName), m, request.query as Record<string, string | undefined>);
+    return readMeasures(engine, m, request.query as Record<string, string | undefined>);
   });
 
   // the id segment must be a UUID; anything else is simply not found

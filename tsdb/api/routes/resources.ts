@@ -289,7 +289,7 @@ export async function resourceRoutes(app: FastifyInstance, { engine, index, conf
   app.get<{ Params: Params }>('/v1/resource/:type/:id/metric/:name/measures', async (request) => {
     const { metric, resource } = await namedMetric(request);
     requireAccess(canSeeMetric(request.caller, metric, resource.projectId));
-    return readMeasures(engine, await policyOf(metric.archivePolicyName), metric, request.query as Record<string, string | undefined>);
+    return readMeasures(engine, metric, request.query as Record<string, string | undefined>);
   });
 
   app.post<{ Params: Params }>('/v1/resource/:type/:id/metric/:name/measures', async (request, reply) => {

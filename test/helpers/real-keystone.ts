@@ -1,0 +1,114 @@
+/**
+ * A real OpenStack Keystone (Debian 12's package) through test/keystone/up.sh,
+ * for the keystone auth tests. up.sh runs as a child process, never
+ * synchronously: it takes seconds (about 40 s when it installs the package)
+ * and the caller's event loop (servers, timers) must keep running meanwhile.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const UP = fileURLToPath(new URL('../keystone/up.sh', import.meta.url));
+const DOWN = fileURLToPath(new URL('../keystone/down.sh', import.meta.url));
+
+export interface RealKeystone {
+  /** the v3 endpoint, e.g. http://127.0.0.1:35357/v3 */
+  readonly url: string;
+  readonly passwords: { readonly admin: string; readonly tally: string; readonly alice: string; readonly bob: string };
+  /** Keystone's ids of what seed.py created */
+  readonly ids: {
+    readonly projA: string;
+    readonly projB: string;
+    readonly service: string;
+    readonly adminProject: string;
+    readonly alice: string;
+    readonly bob: string;
+    readonly tally: string;
+    readonly admin: string;
+  };
+  /** stops Keystone if startRealKeystone started it (one already running is left alone) */
+  stop(): Promise<void>;
+}
+
+/** Why this machine cannot run Keystone at all, or null when it can (up.sh's exit status 77 cases). */
+export async function keystoneUnavailable(): Promise<string | null> {
+  if (process.platform !== 'linux') return 'a real Keystone needs Linux (Debian packages)';
+  if (process.getuid?.() !== 0) return 'a real Keystone needs root (apt-get, PostgreSQL administration, uwsgi as user keystone)';
+  if (existsSync('/usr/bin/keystone-manage')) return null;
+  if (!existsSync('/usr/bin/apt-cache')) return 'keystone is not installed and there is no apt-get to install it';
+  try {
+    await promisify(execFile)('apt-cache', ['show', 'keystone']);
+    return null;
+  } catch {
+    return 'keystone is not installed and this machine\'s apt sources have no package keystone (Debian 12 has it)';
+  }
+}
+
+function run(script: string, log: (line: string) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s; });
+    child.stderr.setEncoding('utf8').on('data', (s: string) => {
+      err += s;
+      for (const line of s.split('\n')) if (line) log(line);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(out);
+      else reject(new Error(`${script} exited with ${code}:\n${err.slice(-3000)}`));
+    });
+  });
+}
+
+/** Brings Keystone up (or finds it up) with alice, bob, tally and admin, and resolves once it answers. */
+export async function startRealKeystone(options: { log?: (line: string) => void } = {}): Promise<RealKeystone> {
+  const log = options.log ?? (() => undefined);
+  const out = await run(UP, log);
+  const vars = new Map(out.split('\n').flatMap((line) => {
+    const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+    return m ? [[m[1], m[2]] as const] : [];
+  }));
+  const get = (key: string): string => {
+    const v = vars.get(key);
+    if (!v) throw new Error(`up.sh printed no ${key}: ${JSON.stringify(out)}`);
+    return v;
+  };
+  const started = get('KEYSTONE_STARTED') === '1';
+  let stopping: Promise<void> | null = null;
+  return {
+    url: get('KEYSTONE_URL'),
+    passwords: { admin: get('KEYSTONE_ADMIN_PASSWORD'), tally: get('KEYSTONE_TALLY_PASSWORD'), alice: get('KEYSTONE_ALICE_PASSWORD'), bob: get('KEYSTONE_BOB_PASSWORD') },
+    ids: {
+      projA: get('PROJ_A_ID'),
+      projB: get('PROJ_B_ID'),
+      service: get('SERVICE_PROJECT_ID'),
+      adminProject: get('ADMIN_PROJECT_ID'),
+      alice: get('ALICE_ID'),
+      bob: get('BOB_ID'),
+      tally: get('TALLY_ID'),
+      admin: get('ADMIN_ID'),
+    },
+    stop: () => (stopping ??= started ? run(DOWN, log).then(() => undefined) : Promise.resolve()),
+  };
+}
+
+/** A project-scoped token for a user of the Default domain (Keystone's password auth). */
+export async function issueToken(keystoneUrl: string, user: string, password: string, project: string): Promise<string> {
+  const res = await fetch(`${keystoneUrl}/auth/tokens?nocatalog`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      auth: {
+        identity: { methods: ['password'], password: { user: { name: user, domain: { name: 'Default' }, password } } },
+        scope: { project: { name: project, domain: { name: 'Default' } } },
+      },
+    }),
+  });
+  const token = res.headers.get('x-subject-token');
+  await res.body?.cancel();
+  if (res.status !== 201 || !token) throw new Error(`Keystone refused a token for ${user} in ${project}: HTTP ${res.status}`);
+  return token;
+}
