@@ -35,7 +35,8 @@ interface FileResult {
 /** unittest's summary: "Ran N tests" and "OK (…)" / "FAILED (failures=…, errors=…, expected failures=…, skipped=…)". */
 function summarize(name: string, output: string): FileResult {
   const ran = Number(/Ran (\d+) tests?/.exec(output)?.[1] ?? 0);
-  const count = (label: string): number => Number(new RegExp(`${label}=(\\d+)`).exec(output)?.[1] ?? 0);
+  // "(failures=1, errors=2, expected failures=1, skipped=1)": a label is preceded by "(" or ", "
+  const count = (label: string): number => Number(new RegExp(`[(,] ?${label}=(\\d+)`).exec(output)?.[1] ?? 0);
   const notPassed = count('failures') + count('errors') + count('expected failures') + count('skipped');
   return { name, ran, passed: ran - notPassed, failed: count('failures') + count('errors'), output };
 }
