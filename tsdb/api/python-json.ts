@@ -15,6 +15,7 @@ export function pythonJson(value: unknown, floats = false): string {
     case 'string':
       return asciiString(value);
     case 'object': {
+      if (value instanceof MeasureRows) return value.json();
       if (value instanceof PythonFloats) return pythonJson(value.value, true);
       if (Array.isArray(value)) {
         let out = '[';
@@ -63,4 +64,21 @@ export function pythonFloat(n: number): string {
     return Number.isInteger(n) ? `${fixed}.0` : fixed;
   }
   return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+}
+
+/**
+ * [timestamp, granularity, value] rows, the shape of every measures answer:
+ * written by a plain loop, since they are most of what the API sends
+ * (timestamps are ISO text, ASCII; the granularity may be a calendar unit).
+ */
+export class MeasureRows extends PythonFloats<[string, number | string, number][]> {
+  json(): string {
+    const rows = this.value;
+    let out = '[';
+    for (let i = 0; i < rows.length; i++) {
+      const [t, g, v] = rows[i];
+      out += `${i ? ', ' : ''}["${t}", ${typeof g === 'number' ? pythonFloat(g) : `"${g}"`}, ${pythonJson(v, true)}]`;
+    }
+    return `${out}]`;
+  }
 }

@@ -1,6 +1,6 @@
 /** `POST /v1/aggregates` over metrics: the operations language across series. */
 import { requireMetricsVisible } from '../metric-access.js';
-import { PythonFloats } from '../python-json.js';
+import { MeasureRows, PythonFloats } from '../python-json.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type CrossResult, type Fill, type Point, type SeriesRef, aggregateAcross } from '../../cross-aggregate.js';
 import { AggregationNotFoundError, UnaggregableSeriesError } from '../../errors.js';
@@ -36,7 +36,7 @@ const bodySchema = {
   properties: { operations: {}, search: {}, resource_type: { type: 'string' } },
 };
 
-const points = (pts: Point[]): [string, number, number][] => pts.map(([t, g, v]) => [formatTimestamp(t), g / 1e6, v]);
+const points = (pts: Point[]): MeasureRows => new MeasureRows(pts.map(([t, g, v]) => [formatTimestamp(t), g / 1e6, v]));
 
 function measuresJson(r: CrossResult): Record<string, unknown> {
   if (r.kind === 'aggregated') return { aggregated: points(r.points) };

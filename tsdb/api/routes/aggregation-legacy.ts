@@ -5,7 +5,7 @@
  * Both become an aggregates operation: (aggregate reaggregation (metric …)).
  */
 import { requireMetricsVisible } from '../metric-access.js';
-import { PythonFloats } from '../python-json.js';
+import { MeasureRows, PythonFloats } from '../python-json.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isValidMethod } from '../../archive-policy.js';
 import { type Fill, aggregateAcross } from '../../cross-aggregate.js';
@@ -94,7 +94,7 @@ export async function aggregationLegacyRoutes(app: FastifyInstance, { engine, in
         { from: start, to: stop, granularities, neededOverlap, fill },
       );
       if (r.kind !== 'aggregated') return [];
-      return new PythonFloats(r.points.filter(([, , v]) => fill !== 'dropna' || Number.isFinite(v)).map(([t, g, v]) => [formatTimestamp(t), g / 1e6, v]));
+      return new MeasureRows(r.points.filter(([, , v]) => fill !== 'dropna' || Number.isFinite(v)).map(([t, g, v]) => [formatTimestamp(t), g / 1e6, v]));
     } catch (err) {
       if (err instanceof UnaggregableSeriesError) {
         throw new HttpError(400, { cause: "Metrics can't being aggregated", reason: err.reason, detail: new PythonFloats(err.references) });

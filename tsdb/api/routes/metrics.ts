@@ -1,6 +1,6 @@
 /** `/v1/metric`: metric CRUD and measures. */
 import { requireMetricsVisible } from '../metric-access.js';
-import { PythonFloats } from '../python-json.js';
+import { MeasureRows } from '../python-json.js';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ArchivePolicy } from '../../archive-policy.js';
@@ -64,7 +64,7 @@ export function parseMeasures(body: unknown, path: readonly string[] = []): { ti
 }
 
 /** GET …/measures: the metric's aggregates, finest granularity last, as Gnocchi lists them. */
-export function readMeasures(engine: Engine, m: Metric, q: Record<string, string | undefined>): PythonFloats<[string, number | CalendarUnit, number][]> {
+export function readMeasures(engine: Engine, m: Metric, q: Record<string, string | undefined>): MeasureRows {
   // the policy the engine aggregates the metric with (no index query on the read path)
   const policy = engine.policyOf(m.id);
   const start = queryTimestamp('start', q.start);
@@ -103,7 +103,7 @@ export function readMeasures(engine: Engine, m: Metric, q: Record<string, string
     const shown = calendar ?? s.aggregation.granularity / 1e6;
     for (let i = 0; i < s.length; i++) out.push([formatTimestamp(s.ts[i]), shown, s.values[i]]);
   }
-  return new PythonFloats(out);
+  return new MeasureRows(out);
 }
 
 export async function metricRoutes(app: FastifyInstance, { engine, index, config }: ApiDeps): Promise<void> {
