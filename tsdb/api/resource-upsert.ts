@@ -14,7 +14,7 @@ import type { AttributeDefinition, AttributeValue } from '../index/resource-type
 import type { MetricLink } from '../index/resources.js';
 import type { Caller } from './auth.js';
 import { HttpError } from './http-error.js';
-import { canChangeResource, requireAccess } from './policy.js';
+import { canChangeMetric, canChangeResource, requireAccess } from './policy.js';
 
 export interface Upsert {
   readonly id: string;
@@ -95,4 +95,25 @@ export async function upsertResourceMetrics(engine: Engine, index: Index, caller
     }
   }
   throw new HttpError(503, `Unable to create resource ${u.originalId}, please retry`);
+}
+
+export type MeasuresByName = Map<string, { timestamps: number[]; values: number[] }>;
+
+/** Finds or creates each resource's metrics, then writes all their measures in one durable batch. */
+export async function writeByResource(
+  engine: Engine,
+  index: Index,
+  caller: Caller,
+  entries: Iterable<{ readonly upsert: Omit<Upsert, 'metricNames'>; readonly measures: MeasuresByName }>,
+): Promise<void> {
+  const batch: { metricId: string; timestamps: number[]; values: number[] }[] = [];
+  for (const { upsert, measures } of entries) {
+    const found = await upsertResourceMetrics(engine, index, caller, { ...upsert, metricNames: [...measures.keys()] });
+    for (const metric of found) {
+      requireAccess(canChangeMetric(caller, metric));
+      const m = metric.name === null ? undefined : measures.get(metric.name);
+      if (m) batch.push({ metricId: metric.id, ...m });
+    }
+  }
+  await engine.addMeasures(batch);
 }

@@ -11,9 +11,8 @@ import type { ApiDeps } from '../app.js';
 import { requireAdmin } from '../auth.js';
 import { HttpError } from '../http-error.js';
 import { parseInfluxLine } from '../influx-line.js';
-import { canChangeMetric, requireAccess } from '../policy.js';
 import { resourceUuid } from '../resource-id.js';
-import { upsertResourceMetrics } from '../resource-upsert.js';
+import { writeByResource } from '../resource-upsert.js';
 
 const CREATE_DATABASE = /^\s*create\s+database\s+(?:"((?:[^"\\]|\\.)*)"|([A-Za-z_][A-Za-z0-9_]*))\s*;?\s*$/i;
 
@@ -67,21 +66,12 @@ export async function influxdbRoutes(app: FastifyInstance, { engine, index }: Ap
         m.values.push(value);
       }
     });
-    const batch: { metricId: string; timestamps: number[]; values: number[] }[] = [];
-    for (const [name, metrics] of resources) {
-      const found = await upsertResourceMetrics(engine, index, request.caller, {
-        id: resourceUuid(name, request.caller.creator),
-        originalId: name,
-        type: db,
-        metricNames: [...metrics.keys()],
-      });
-      for (const metric of found) {
-        requireAccess(canChangeMetric(request.caller, metric));
-        const measures = metrics.get(metric.name!);
-        if (measures) batch.push({ metricId: metric.id, ...measures });
-      }
-    }
-    await engine.addMeasures(batch);
+    await writeByResource(
+      engine,
+      index,
+      request.caller,
+      [...resources].map(([name, measures]) => ({ upsert: { id: resourceUuid(name, request.caller.creator), originalId: name, type: db }, measures })),
+    );
     return reply.code(204).send();
   });
 }

@@ -10,9 +10,8 @@ import protobuf from 'protobufjs';
 import snappy from 'snappyjs';
 import type { ApiDeps } from '../app.js';
 import { HttpError } from '../http-error.js';
-import { canChangeMetric, requireAccess } from '../policy.js';
 import { resourceUuid } from '../resource-id.js';
-import { upsertResourceMetrics } from '../resource-upsert.js';
+import { writeByResource } from '../resource-upsert.js';
 
 /** prometheus/prompb remote.proto, the messages remote write sends. */
 const WriteRequest = protobuf.Root.fromJSON({
@@ -69,23 +68,21 @@ export async function prometheusRoutes(app: FastifyInstance, { engine, index }: 
       }
       entry.metrics.set(name, measures);
     }
-    const batch: { metricId: string; timestamps: number[]; values: number[] }[] = [];
-    for (const [originalId, { job, instance, metrics }] of byResource) {
-      const found = await upsertResourceMetrics(engine, index, request.caller, {
-        id: resourceUuid(originalId, request.caller.creator),
-        originalId,
-        type: 'prometheus',
-        typeAttributes: PROMETHEUS_TYPE,
-        attributes: { job, instance },
-        metricNames: [...metrics.keys()],
-      });
-      for (const metric of found) {
-        requireAccess(canChangeMetric(request.caller, metric));
-        const measures = metrics.get(metric.name!);
-        if (measures) batch.push({ metricId: metric.id, ...measures });
-      }
-    }
-    await engine.addMeasures(batch);
+    await writeByResource(
+      engine,
+      index,
+      request.caller,
+      [...byResource].map(([originalId, { job, instance, metrics }]) => ({
+        upsert: {
+          id: resourceUuid(originalId, request.caller.creator),
+          originalId,
+          type: 'prometheus',
+          typeAttributes: PROMETHEUS_TYPE,
+          attributes: { job, instance },
+        },
+        measures: metrics,
+      })),
+    );
     return reply.code(202).send();
   });
 }

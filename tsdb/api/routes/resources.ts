@@ -9,6 +9,7 @@ import { NoArchivePolicyRuleMatch, NoSuchArchivePolicy, NoSuchMetric, NoSuchReso
 import type { FilterTree } from '../../index/filter-sql.js';
 import type { Metric } from '../../index/metrics.js';
 import type { MetricLink, Resource } from '../../index/resources.js';
+import type { Index } from '../../index/index.js';
 import type { ApiDeps } from '../app.js';
 import type { Caller } from '../auth.js';
 import { metricJson, resourceEtag, resourceJson } from '../format.js';
@@ -73,6 +74,32 @@ export function filterOf(request: FastifyRequest): FilterTree | undefined {
   const q = (request.query as Query).filter;
   if (q !== undefined && q !== '') return parseSearchQuery(String(Array.isArray(q) ? q[0] : q), request.caller.creator);
   return undefined;
+}
+
+/**
+ * One page of the type's resources matching the filter (and what the caller
+ * may see), with the next-page link: the listing and the search answer alike.
+ */
+export async function listResources(
+  index: Index,
+  maxLimit: number,
+  request: FastifyRequest<{ Params: { type: string } }>,
+  reply: FastifyReply,
+  filter: FilterTree | undefined,
+): Promise<Record<string, unknown>[]> {
+  const q = request.query as Query;
+  const history = boolParam(q, 'history');
+  const page = parsePage(q, maxLimit, RESOURCE_DEFAULT_SORTS);
+  const list = await index.resources.list(request.params.type, {
+    filter: narrowed(filter, resourcePolicyFilter(request.caller)),
+    details: boolParam(q, 'details'),
+    history,
+    ...page,
+  });
+  const last = list[list.length - 1];
+  if (last) setNextLink(request, reply, page, list.length, history ? `${last.id}@${last.revision}` : last.id);
+  const attrs = listParam(q.attrs);
+  return list.map((r) => resourceJson(r, attrs));
 }
 
 export async function resourceRoutes(app: FastifyInstance, { engine, index, config }: ApiDeps): Promise<void> {
@@ -161,21 +188,7 @@ export async function resourceRoutes(app: FastifyInstance, { engine, index, conf
       .send(resourceJson(resource));
   });
 
-  app.get<{ Params: Params }>('/v1/resource/:type', async (request, reply) => {
-    const q = request.query as Query;
-    const history = boolParam(q, 'history');
-    const page = parsePage(q, config.maxLimit, RESOURCE_DEFAULT_SORTS);
-    const list = await resources.list(request.params.type, {
-      filter: resourcePolicyFilter(request.caller),
-      details: boolParam(q, 'details'),
-      history,
-      ...page,
-    });
-    const last = list[list.length - 1];
-    if (last) setNextLink(request, reply, page, list.length, history ? `${last.id}@${last.revision}` : last.id);
-    const attrs = listParam(q.attrs);
-    return list.map((r) => resourceJson(r, attrs));
-  });
+  app.get<{ Params: Params }>('/v1/resource/:type', async (request, reply) => listResources(index, config.maxLimit, request, reply, undefined));
 
   app.delete<{ Params: Params }>('/v1/resource/:type', async (request) => {
     const filter = filterOf(request);

@@ -1,17 +1,14 @@
-/** `/v1/search/resource/<type>`: resources matching a filter (JSON body or `filter=`). */
-import { requireMetricsVisible } from '../metric-access.js';
-import { PythonFloats } from '../python-json.js';
+/** `/v1/search/resource/<type>`: resources matching a filter (JSON body or `filter=`); `/v1/search/metric`: measures matching a predicate. */
 import type { FastifyInstance } from 'fastify';
-import type { ApiDeps } from '../app.js';
-import { resourceJson } from '../format.js';
-import { HttpError, invalidInput } from '../http-error.js';
 import { isUuid } from '../../index/metrics.js';
 import { InvalidMeasureQuery, type MeasureQueryTree, compileMeasureQuery } from '../../measure-query.js';
 import { formatTimestamp, parseTimestamp } from '../../time.js';
+import type { ApiDeps } from '../app.js';
+import { HttpError, invalidInput } from '../http-error.js';
+import { requireMetricsVisible } from '../metric-access.js';
+import { PythonFloats } from '../python-json.js';
 import { queryTimespan } from '../query.js';
-import { parsePage, setNextLink } from '../pagination.js';
-import { narrowed, resourcePolicyFilter } from '../policy.js';
-import { RESOURCE_DEFAULT_SORTS, boolParam, filterOf, listParam } from './resources.js';
+import { filterOf, listParam, listResources } from './resources.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -93,21 +90,7 @@ export async function searchRoutes(app: FastifyInstance, { engine, index, config
     throw new HttpError(405);
   });
 
-  app.post<{ Params: { type: string } }>('/v1/search/resource/:type', async (request, reply) => {
-    const q = request.query as Query;
-    const filter = filterOf(request);
-    const history = boolParam(q, 'history');
-    const details = boolParam(q, 'details');
-    const page = parsePage(q, config.maxLimit, RESOURCE_DEFAULT_SORTS);
-    const list = await index.resources.list(request.params.type, {
-      filter: narrowed(filter, resourcePolicyFilter(request.caller)),
-      details,
-      history,
-      ...page,
-    });
-    const last = list[list.length - 1];
-    if (last) setNextLink(request, reply, page, list.length, history ? `${last.id}@${last.revision}` : last.id);
-    const attrs = listParam(q.attrs);
-    return list.map((r) => resourceJson(r, attrs));
-  });
+  app.post<{ Params: { type: string } }>('/v1/search/resource/:type', async (request, reply) =>
+    listResources(index, config.maxLimit, request, reply, filterOf(request)),
+  );
 }
