@@ -9,26 +9,13 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 [ "$(id -u)" = 0 ] || { echo "up.sh: needs root (apt-get, PostgreSQL admin)" >&2; exit 1; }
 
-# 1. Packages, only those missing (dpkg -s is fast; apt-get is not). Under a
-# lock, as is step 2: two instances may come up at once (test files in parallel).
+# 1. Packages, only those missing (see test/lib/install-packages.sh).
+. "$(dirname "$0")/../lib/install-packages.sh"
+install_packages /tmp/tally-gnocchi-apt.log gnocchi-api gnocchi-metricd postgresql curl iproute2 \
+    || { tail -20 /tmp/tally-gnocchi-apt.log >&2; exit 1; }
+# step 2 under a lock too: two instances may come up at once (test files in parallel)
 exec 9> /tmp/tally-gnocchi-setup.lock
 flock 9
-pkgs="gnocchi-api gnocchi-metricd postgresql curl iproute2"
-missing=$(for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
-if [ -n "$missing" ]; then
-    gn_log "installing $(echo $missing) (about a minute)"
-    # policy-rc.d keeps the packages from starting their stock services
-    # (sqlite, 0.0.0.0:8041); it is ours only if there was none before.
-    own_policy=0
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; own_policy=1
-    fi
-    rc=0
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing; } \
-        > /tmp/tally-gnocchi-apt.log 2>&1 || rc=$?
-    if [ $own_policy = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
-    [ $rc = 0 ] || { tail -20 /tmp/tally-gnocchi-apt.log >&2; exit 1; }
-fi
 
 # 2. PostgreSQL: the first cluster Debian created, started if it is down.
 read -r pg_ver pg_cluster pg_port pg_status _ < <(pg_lsclusters -h | head -1)

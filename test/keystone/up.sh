@@ -14,38 +14,23 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/env.sh"
 [ "$(id -u)" = 0 ] || { echo "up.sh: needs root (apt-get, PostgreSQL admin, uwsgi as user keystone)" >&2; exit 77; }
 
-# 1. Packages, only those missing (dpkg -s is fast; apt-get is not), under a lock:
-# two instances may come up at once, and dpkg takes one installer at a time.
+# 1. Packages, only those missing (see test/lib/install-packages.sh).
+. "$here/../lib/install-packages.sh"
+if ! install_packages /tmp/tally-keystone-apt.log keystone uwsgi-core uwsgi-plugin-python3 python3-psycopg2 python3-keystoneclient postgresql curl iproute2; then
+    tail -20 /tmp/tally-keystone-apt.log >&2
+    if ! apt-cache show keystone >/dev/null 2>&1; then
+        echo "up.sh: no package keystone in this machine's apt sources (Debian 12 has it)" >&2; exit 77
+    fi
+    exit 1
+fi
+# Never leave the stock service enabled: boot would start it on 0.0.0.0:5000.
+if [ -x /etc/init.d/keystone ] && ls /etc/rc*.d/S*keystone >/dev/null 2>&1; then
+    /etc/init.d/keystone stop >/dev/null 2>&1 || true
+    update-rc.d keystone disable >/dev/null 2>&1 || true
+fi
+if [ -d /run/systemd/system ]; then systemctl disable --now keystone >/dev/null 2>&1 || true; fi
 exec 9> /tmp/tally-keystone-setup.lock
 flock 9
-pkgs="keystone uwsgi-core uwsgi-plugin-python3 python3-psycopg2 python3-keystoneclient postgresql curl iproute2"
-missing=$(for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
-if [ -n "$missing" ]; then
-    ks_log "installing $(echo $missing) (a minute or two)"
-    # The stock service would listen on all addresses (uwsgi on :5000, sqlite):
-    # a policy-rc.d keeps it from starting; ours only if there was none before.
-    own_policy=0
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; own_policy=1
-    fi
-    rc=0
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing; } \
-        > /tmp/tally-keystone-apt.log 2>&1 || rc=$?
-    if [ $own_policy = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
-    if [ $rc != 0 ]; then
-        tail -20 /tmp/tally-keystone-apt.log >&2
-        if ! apt-cache show keystone >/dev/null 2>&1; then
-            echo "up.sh: no package keystone in this machine's apt sources (Debian 12 has it)" >&2; exit 77
-        fi
-        exit 1
-    fi
-    # Never leave the stock service enabled: boot would start it on 0.0.0.0:5000.
-    if [ -x /etc/init.d/keystone ]; then
-        /etc/init.d/keystone stop >/dev/null 2>&1 || true
-        update-rc.d keystone disable >/dev/null 2>&1 || true
-    fi
-    if [ -d /run/systemd/system ]; then systemctl disable --now keystone >/dev/null 2>&1 || true; fi
-fi
 
 # 2. PostgreSQL: the first cluster Debian created, started if it is down.
 read -r pg_ver pg_cluster pg_port pg_status _ < <(pg_lsclusters -h | head -1)
