@@ -4,9 +4,9 @@
  * synchronously: it takes seconds (about 1.5 min when it installs packages)
  * and the caller's event loop (servers, timers) must keep running meanwhile.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { runScript } from './run-script.js';
 
 const UP = fileURLToPath(new URL('../gnocchi/up.sh', import.meta.url));
 const DOWN = fileURLToPath(new URL('../gnocchi/down.sh', import.meta.url));
@@ -39,23 +39,6 @@ export function gnocchiUnavailable(): string | null {
   return null;
 }
 
-function run(script: string, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s; });
-    child.stderr.setEncoding('utf8').on('data', (s: string) => {
-      err += s;
-      for (const line of s.split('\n')) if (line) log(line);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(out);
-      else reject(new Error(`${script} exited with ${code}:\n${err.slice(-3000)}`));
-    });
-  });
-}
 
 /** Brings up an empty Gnocchi (resetting any previous one on the same port) and resolves once it answers. */
 export async function startRealGnocchi(options: GnocchiOptions = {}): Promise<RealGnocchi> {
@@ -63,13 +46,13 @@ export async function startRealGnocchi(options: GnocchiOptions = {}): Promise<Re
   if (options.port !== undefined) env.GN_PORT = String(options.port);
   if (options.dir !== undefined) env.GN_DIR = options.dir;
   const log = options.log ?? (() => undefined);
-  const out = await run(UP, env, log);
+  const out = await runScript(UP, env, log);
   const url = out.trim().split('\n').pop() ?? '';
   if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`up.sh printed no URL: ${JSON.stringify(out)}`);
   let stopping: Promise<void> | null = null;
   return {
     url,
     authorization: ADMIN_AUTH,
-    stop: () => (stopping ??= run(DOWN, env, log).then(() => undefined)),
+    stop: () => (stopping ??= runScript(DOWN, env, log).then(() => undefined)),
   };
 }

@@ -4,10 +4,11 @@
  * synchronously: it takes seconds (about 40 s when it installs the package)
  * and the caller's event loop (servers, timers) must keep running meanwhile.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { runScript } from './run-script.js';
 
 const UP = fileURLToPath(new URL('../keystone/up.sh', import.meta.url));
 const DOWN = fileURLToPath(new URL('../keystone/down.sh', import.meta.url));
@@ -45,28 +46,11 @@ export async function keystoneUnavailable(): Promise<string | null> {
   }
 }
 
-function run(script: string, log: (line: string) => void): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s; });
-    child.stderr.setEncoding('utf8').on('data', (s: string) => {
-      err += s;
-      for (const line of s.split('\n')) if (line) log(line);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(out);
-      else reject(new Error(`${script} exited with ${code}:\n${err.slice(-3000)}`));
-    });
-  });
-}
 
 /** Brings Keystone up (or finds it up) with alice, bob, tally and admin, and resolves once it answers. */
 export async function startRealKeystone(options: { log?: (line: string) => void } = {}): Promise<RealKeystone> {
   const log = options.log ?? (() => undefined);
-  const out = await run(UP, log);
+  const out = await runScript(UP, {}, log);
   const vars = new Map(out.split('\n').flatMap((line) => {
     const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
     return m ? [[m[1], m[2]] as const] : [];
@@ -91,7 +75,7 @@ export async function startRealKeystone(options: { log?: (line: string) => void 
       tally: get('TALLY_ID'),
       admin: get('ADMIN_ID'),
     },
-    stop: () => (stopping ??= started ? run(DOWN, log).then(() => undefined) : Promise.resolve()),
+    stop: () => (stopping ??= started ? runScript(DOWN, {}, log).then(() => undefined) : Promise.resolve()),
   };
 }
 
