@@ -3,6 +3,7 @@ import type { ArchivePolicy } from '../archive-policy.js';
 import { createHash } from 'node:crypto';
 import type { Metric } from '../index/metrics.js';
 import type { Resource } from '../index/resources.js';
+import { PythonFloats } from './python-json.js';
 import { type Micros, US_PER_SECOND, formatTimestamp } from '../time.js';
 
 /** Python's str(datetime.timedelta): "0:05:00", "1 day, 0:00:00", "30 days, 0:00:00", "0:00:00.500000". */
@@ -66,9 +67,10 @@ function partition(s: string): [string, string, string] {
 /** A resource as Gnocchi prints it; `attrs` keeps only those keys (the `attrs=` query option). */
 export function resourceJson(r: Resource, attrs?: readonly string[]): Record<string, unknown> {
   const [user, , project] = r.creator === null ? [null, '', null] : partition(r.creator);
+  // Gnocchi's key order (its columns' order): a history listing puts revision_end before the type
+  const history = r.inHistory === true;
+  const revisionEnd = r.revisionEnd === null ? null : formatTimestamp(r.revisionEnd);
   const out: Record<string, unknown> = {
-    id: r.id,
-    type: r.type,
     creator: r.creator,
     started_at: formatTimestamp(r.startedAt),
     revision_start: formatTimestamp(r.revisionStart),
@@ -76,8 +78,12 @@ export function resourceJson(r: Resource, attrs?: readonly string[]): Record<str
     user_id: r.userId,
     project_id: r.projectId,
     original_resource_id: r.originalResourceId,
-    revision_end: r.revisionEnd === null ? null : formatTimestamp(r.revisionEnd),
-    ...r.attributes,
+    id: r.id,
+    ...(history ? { revision_end: revisionEnd } : {}),
+    type: r.type,
+    // number attributes are floats in Gnocchi (2.0)
+    ...Object.fromEntries(Object.entries(r.attributes).map(([k, v]) => [k, typeof v === 'number' ? new PythonFloats(v) : v])),
+    ...(history ? {} : { revision_end: revisionEnd }),
     metrics: { ...r.metrics },
     created_by_user_id: user,
     created_by_project_id: project,

@@ -177,7 +177,8 @@ class FilterParser {
       this.pos++;
       return list;
     }
-    return this.expected('a value');
+    // pyparsing names the outermost alternative that failed
+    return this.expected("'∨' term");
   }
 
   private took(text: string, value: Term): Term {

@@ -32,10 +32,11 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX metric_archive_policy_name ON metric (archive_policy_name);
   `,
   `
-  -- typed attributes live in a jsonb column of the resource; attributes holds their definitions
+  -- typed attributes live in a jsonb column of the resource; attributes holds their definitions,
+  -- as json: unlike jsonb it keeps the order they were given in, which is the order Gnocchi shows them
   CREATE TABLE resource_type (
     name text PRIMARY KEY,
-    attributes jsonb NOT NULL DEFAULT '{}',
+    attributes json NOT NULL DEFAULT '{}',
     state text NOT NULL,
     updated_at timestamptz NOT NULL DEFAULT now()
   );

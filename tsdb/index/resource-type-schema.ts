@@ -11,7 +11,7 @@ export type AttributeType = 'string' | 'uuid' | 'number' | 'bool' | 'datetime';
 
 /** An attribute as Gnocchi prints it in a resource type. */
 export type AttributeDefinition =
-  | { readonly type: 'string'; readonly required: boolean; readonly min_length: number; readonly max_length: number }
+  | { readonly type: 'string'; readonly required: boolean; readonly max_length: number; readonly min_length: number }
   | { readonly type: 'number'; readonly required: boolean; readonly min: number | null; readonly max: number | null }
   | { readonly type: 'uuid' | 'bool' | 'datetime'; readonly required: boolean };
 
@@ -76,7 +76,7 @@ export function parseAttribute(
       throw new InvalidInputError(path, 'not a valid value');
     }
     if (minLength > maxLength) throw valueOrder(minLength, maxLength);
-    definition = { type, required, min_length: minLength, max_length: maxLength };
+    definition = { type, required, max_length: maxLength, min_length: minLength };
   } else if (type === 'number') {
     const min = raw.min ?? null;
     const max = raw.max ?? null;

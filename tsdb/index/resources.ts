@@ -43,6 +43,8 @@ export interface Resource {
   readonly revisionEnd: Micros | null;
   /** the resource's metrics by name */
   readonly metrics: Readonly<Record<string, string>>;
+  /** read from a listing with history (Gnocchi orders such rows' columns differently) */
+  readonly inHistory?: boolean;
 }
 
 /** A metric a resource names: one that exists (by id) or one to create. */
@@ -87,6 +89,18 @@ export interface ListOptions {
 }
 
 const DEFAULT_SORTS = ['revision_start:asc', 'started_at:asc'];
+
+/**
+ * The current time in µs, from this process's clock: SQL's now() is only
+ * millisecond-precise in PGlite, and revision starts feed ETags, which must
+ * change with every revision. Never repeats or goes back within the process.
+ */
+let lastNow = 0;
+function nowMicros(): Micros {
+  const t = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  lastNow = t > lastNow ? t : lastNow + 1;
+  return lastNow;
+}
 
 const GENERIC_COLUMNS: Record<string, Column['kind']> = {
   id: 'uuid',
@@ -163,12 +177,13 @@ export class Resources {
     }
     return this.sql.transaction(async (tx) => {
       const p = new Params();
-      const started = r.startedAt === undefined ? 'now()' : timestampParam(p, r.startedAt);
+      const now = nowMicros();
+      const started = timestampParam(p, r.startedAt ?? now);
       const ended = r.endedAt === undefined || r.endedAt === null ? 'NULL' : timestampParam(p, r.endedAt);
       try {
         await tx.query(
           `INSERT INTO resource (id, type, creator, started_at, revision_start, ended_at, user_id, project_id, original_resource_id, attributes)
-           VALUES (${p.add(r.id, 'uuid')}, ${p.add(type, 'text')}, ${p.add(r.creator, 'text')}, ${started}, now(), ${ended},
+           VALUES (${p.add(r.id, 'uuid')}, ${p.add(type, 'text')}, ${p.add(r.creator, 'text')}, ${started}, ${timestampParam(p, now)}, ${ended},
                    ${p.add(r.userId ?? null, 'text')}, ${p.add(r.projectId ?? null, 'text')}, ${p.add(r.originalResourceId, 'text')},
                    ${p.add(JSON.stringify(r.attributes ?? {}), 'jsonb')})`,
           p.values,
@@ -192,7 +207,7 @@ export class Resources {
   private async getIn(sql: Sql, type: string, id: string): Promise<Resource | undefined> {
     const rows = await sql.query<ResourceRow>(`${SELECT} FROM (${CURRENT}) r WHERE r.id = $1::uuid${type === 'generic' ? '' : ' AND r.type = $2'}`, type === 'generic' ? [id] : [id, type]);
     if (rows.length === 0) return undefined;
-    return (await withMetrics(sql, rows, type === 'generic'))[0];
+    return (await this.complete(sql, rows, type === 'generic'))[0];
   }
 
   /**
@@ -207,16 +222,19 @@ export class Resources {
         type === 'generic' ? [id] : [id, type],
       );
       if (!current) throw new NoSuchResource(id);
+      // one instant ends the old revision and starts the new one
+      const now = nowMicros();
       if (c.createRevision) {
+        const h = new Params();
         await tx.query(
           `INSERT INTO resource_history (id, type, creator, started_at, revision_start, ended_at, user_id, project_id, original_resource_id, attributes, revision_end)
-           SELECT ${COLUMNS}, now() FROM resource WHERE id = $1::uuid`,
-          [id],
+           SELECT ${COLUMNS}, ${timestampParam(h, now)} FROM resource WHERE id = ${h.add(id, 'uuid')}`,
+          h.values,
         );
       }
       const p = new Params();
       const sets: string[] = [];
-      if (c.createRevision) sets.push('revision_start = now()');
+      if (c.createRevision) sets.push(`revision_start = ${timestampParam(p, now)}`);
       if (c.startedAt !== undefined) sets.push(`started_at = ${timestampParam(p, c.startedAt)}`);
       if (c.endedAt !== undefined) sets.push(`ended_at = ${c.endedAt === null ? 'NULL' : timestampParam(p, c.endedAt)}`);
       if (c.userId !== undefined) sets.push(`user_id = ${p.add(c.userId, 'text')}`);
@@ -282,7 +300,30 @@ export class Resources {
     let text = `${SELECT} FROM (${source}) r${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order}`;
     if (o.limit !== undefined) text += ` LIMIT ${p.add(o.limit, 'int8')}`;
     const rows = await this.sql.query<ResourceRow>(text, p.values);
-    return withMetrics(this.sql, rows, type === 'generic' && !o.details);
+    const list = await this.complete(this.sql, rows, type === 'generic' && !o.details);
+    return o.history ? list.map((r) => ({ ...r, inHistory: true })) : list;
+  }
+
+  /**
+   * Rows to resources: typed attributes in their type's order (jsonb keeps
+   * its own), or none when read as generic; each resource's metrics.
+   */
+  private async complete(sql: Sql, rows: ResourceRow[], generic: boolean): Promise<Resource[]> {
+    const resources = await withMetrics(sql, rows, generic);
+    if (generic) return resources;
+    const order = new Map<string, string[]>();
+    for (const t of new Set(rows.map((r) => r.type))) {
+      // through `sql`: inside a transaction, PGlite's single connection is that transaction's
+      const [row] = await sql.query<{ attributes: Record<string, unknown> }>('SELECT attributes FROM resource_type WHERE name = $1', [t]);
+      if (row) order.set(t, Object.keys(row.attributes));
+    }
+    return resources.map((r) => {
+      const names = order.get(r.type);
+      if (!names) return r;
+      const attributes: Record<string, AttributeValue> = {};
+      for (const n of names) if (n in r.attributes) attributes[n] = r.attributes[n];
+      return { ...r, attributes };
+    });
   }
 
   /** The sort keys' values in the marker's row. */
