@@ -20,7 +20,11 @@ export class Index {
     this.archivePolicies = new ArchivePolicies(sql);
     this.metrics = new Metrics(sql);
     this.resourceTypes = new ResourceTypes(sql);
-    this.resources = new Resources(sql, (name) => this.resourceTypes.get(name));
+    this.resources = new Resources(
+      sql,
+      (name) => this.resourceTypes.get(name),
+      () => this.metrics.forget(),
+    );
   }
 
   /**

@@ -80,10 +80,30 @@ export class Metrics {
     return metric;
   }
 
+  /**
+   * Reads by id are on every measures read and write: they are remembered for
+   * a second. Changes made here or through resources forget them at once;
+   * another process's changes (a shared PostgreSQL) show within that second.
+   */
+  private readonly cache = new Map<string, { metric: Metric; until: number }>();
+
   async get(id: string): Promise<Metric | undefined> {
     if (!isUuid(id)) return undefined;
+    const key = id.toLowerCase();
+    const now = Date.now();
+    const hit = this.cache.get(key);
+    if (hit && hit.until > now) return hit.metric;
     const [row] = await this.sql.query<MetricRow>('SELECT * FROM metric WHERE id = $1', [id]);
-    return row && fromRow(row);
+    if (!row) return undefined;
+    const metric = fromRow(row);
+    if (this.cache.size >= 10_000) this.cache.clear();
+    this.cache.set(key, { metric, until: now + 1000 });
+    return metric;
+  }
+
+  /** Forget remembered metrics (after a change to metric rows elsewhere in this process). */
+  forget(): void {
+    this.cache.clear();
   }
 
   /** One page of the metrics matching every given field. */
@@ -117,6 +137,7 @@ export class Metrics {
   }
 
   async delete(id: string): Promise<void> {
+    this.forget();
     const rows = isUuid(id) ? await this.sql.query('DELETE FROM metric WHERE id = $1 RETURNING id', [id]) : [];
     if (rows.length === 0) throw new NoSuchMetric(id);
   }

@@ -168,6 +168,8 @@ export class Resources {
   constructor(
     private readonly sql: Sql,
     private readonly typeOf: (name: string) => Promise<ResourceType>,
+    /** called when metric rows change here (attached, detached, deleted with their resource) */
+    private readonly metricsChanged: () => void = () => undefined,
   ) {}
 
   /** Creates the resource and the metrics it names; returns it and the metrics created. */
@@ -194,6 +196,7 @@ export class Resources {
         throw err;
       }
       const createdMetrics = r.metrics ? await linkMetrics(tx, r.id, r.creator, r.metrics) : [];
+      if (r.metrics) this.metricsChanged();
       const resource = await this.getIn(tx, type, r.id);
       return { resource: resource!, createdMetrics };
     });
@@ -252,6 +255,7 @@ export class Resources {
       if (c.metrics !== undefined) {
         if (!c.appendMetrics) await tx.query('UPDATE metric SET resource_id = NULL WHERE resource_id = $1::uuid', [id]);
         createdMetrics = await linkMetrics(tx, id, current.creator, c.metrics);
+        this.metricsChanged();
       }
       const resource = await this.getIn(tx, type, id);
       return { resource: resource!, createdMetrics };
@@ -262,6 +266,7 @@ export class Resources {
   async delete(id: string): Promise<string[]> {
     return this.sql.transaction(async (tx) => {
       const metrics = await tx.query<{ id: string }>('DELETE FROM metric WHERE resource_id = $1::uuid RETURNING id', [id]);
+      this.metricsChanged();
       const rows = await tx.query('DELETE FROM resource WHERE id = $1::uuid RETURNING id', [id]);
       if (rows.length === 0) throw new NoSuchResource(id);
       return metrics.map((m) => m.id);
@@ -277,6 +282,7 @@ export class Resources {
       if (type !== 'generic') where.push(`r.type = ${p.add(type, 'text')}`);
       const ids = `SELECT r.id FROM resource r WHERE ${where.join(' AND ')}`;
       const metrics = await tx.query<{ id: string }>(`DELETE FROM metric WHERE resource_id IN (${ids}) RETURNING id`, p.values);
+      this.metricsChanged();
       const rows = await tx.query(`DELETE FROM resource WHERE id IN (${ids}) RETURNING id`, p.values);
       return { deleted: rows.length, metricIds: metrics.map((m) => m.id) };
     });
