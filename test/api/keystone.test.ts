@@ -84,6 +84,9 @@ describe('auth_mode keystone against a real Keystone', { skip: unavailable ?? fa
     const none = await api(undefined, 'GET', '/v1/resource/generic');
     assert.equal(none.status, 401);
     assert.deepEqual(none.json, { code: 401, title: 'Unauthorized', description: '' });
+    const bare = await fetch(`${server.url}/v1/metric`, { headers: { accept: 'application/json' } });
+    await bare.text();
+    assert.equal(bare.headers.get('www-authenticate'), `Keystone uri="${ks.url.replace(/\/v3$/, '')}"`, 'where to get a token, as keystonemiddleware says');
     assert.equal((await api('garbage', 'GET', '/v1/resource/generic')).status, 401);
     assert.equal((await api(`${tokens.alice.slice(0, -4)}AAAA`, 'GET', '/v1/metric')).status, 401);
     // the identity headers of noauth mode count for nothing here

@@ -92,7 +92,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
 
   // Gnocchi answers JSON only; a client that accepts neither JSON nor anything gets 406.
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const accept = String(request.headers.accept ?? '*/*');
     if (!/application\/json|\*\/\*|application\/\*/.test(accept)) throw new HttpError(406);
     request.baseUrl = baseUrlOf(request, deps.config.trustProxyHeaders ?? false);
@@ -101,7 +101,14 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     if (path === '/' || path === '/healthcheck') return;
     // CORS preflights carry no credentials
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) return;
-    request.caller = await authenticate(deps.config.authMode, request);
+    try {
+      request.caller = await authenticate(deps.config.authMode, request);
+    } catch (err) {
+      // as keystonemiddleware: tell the client where to get a token
+      const mode = deps.config.authMode;
+      if (err instanceof HttpError && err.status === 401 && typeof mode === 'object') reply.header('www-authenticate', `Keystone uri="${mode.url.replace(/\/v3$/, '')}"`);
+      throw err;
+    }
   });
 
   // JSON, and resource type patches (RFC 6902, also JSON)
