@@ -27,3 +27,18 @@ export function queryTimespan(name: string, value: unknown): Micros | null {
   return secondsToMicros(seconds);
 }
 
+
+const TRUE = ['true', '1', 'yes', 'on', 'y'];
+const FALSE = ['false', '0', 'no', 'off', 'n'];
+/** Gnocchi's strtobool for query flags. */
+export function boolParam(query: Record<string, unknown>, name: string): boolean {
+  const raw = query[name];
+  if (raw === undefined) return false;
+  const v = String(Array.isArray(raw) ? raw[0] : raw).toLowerCase();
+  if (TRUE.includes(v)) return true;
+  if (FALSE.includes(v)) return false;
+  throw new HttpError(400, `Unable to parse \`${name}': invalid truth value '${v}'`);
+}
+
+/** A query argument that may repeat (`?sort=a&sort=b`), as a list. */
+export const listParam = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);

@@ -10,7 +10,7 @@ import type { ApiDeps } from '../app.js';
 import { metricJson } from '../format.js';
 import { HttpError } from '../http-error.js';
 import { extractReferences, parseOperations } from '../operations-schema.js';
-import { argumentError, queryTimespan, queryTimestamp } from '../query.js';
+import { argumentError, boolParam, listParam, queryTimespan, queryTimestamp } from '../query.js';
 import type { Engine } from '../../engine.js';
 import { fnmatch } from '../../index/archive-policies.js';
 import { NoSuchResourceType } from '../../index/errors.js';
@@ -20,7 +20,7 @@ import { resourceJson } from '../format.js';
 import { groupResources } from '../group-resources.js';
 import { narrowed, resourcePolicyFilter } from '../policy.js';
 import { checkSearchFilter, parseSearchQuery } from '../search-filter.js';
-import { RESOURCE_DEFAULT_SORTS, listParam } from './resources.js';
+import { RESOURCE_DEFAULT_SORTS } from './resources.js';
 
 interface AggregatesBody {
   operations: unknown;
@@ -67,7 +67,7 @@ interface AggregatesArgs {
 function parseArgs(request: FastifyRequest): AggregatesArgs {
   const q = request.query as Record<string, string | string[] | undefined>;
   const one = (k: string): string | undefined => (Array.isArray(q[k]) ? (q[k] as string[])[0] : (q[k] as string | undefined));
-  const details = ['true', '1', 'yes', 'on'].includes(String(one('details') ?? '').toLowerCase());
+  const details = boolParam(q, 'details');
   let fill = parseFill(one('fill'));
   let neededOverlap: number | undefined;
   if (one('needed_overlap') !== undefined) {

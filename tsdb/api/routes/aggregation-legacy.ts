@@ -20,8 +20,8 @@ import { groupResources } from '../group-resources.js';
 import { HttpError } from '../http-error.js';
 import { parseOperations } from '../operations-schema.js';
 import { narrowed, resourcePolicyFilter } from '../policy.js';
-import { argumentError, queryTimespan, queryTimestamp } from '../query.js';
-import { filterOf, listParam } from './resources.js';
+import { argumentError, boolParam, listParam, queryTimespan, queryTimestamp } from '../query.js';
+import { filterOf } from './resources.js';
 import { readMeasures } from './metrics.js';
 
 type Query = Record<string, string | string[] | undefined>;
@@ -80,7 +80,7 @@ export async function aggregationLegacyRoutes(app: FastifyInstance, { engine, in
       }
     });
     if (metrics.length === 1) return readMeasures(engine, metrics[0], q as Record<string, string | undefined>);
-    if (['true', '1', 'yes', 'on', 'y'].includes(String(one(q, 'refresh') ?? '').toLowerCase())) {
+    if (boolParam(q, 'refresh')) {
       engine.processMetrics(metrics.filter((m) => engine.hasPending(m.id)).map((m) => m.id));
     }
     let series: unknown = ['metric', ...metrics.map((m) => [m.id, aggregation])];

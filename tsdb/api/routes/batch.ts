@@ -10,11 +10,11 @@ import { NamedMetricAlreadyExists, NoArchivePolicyRuleMatch, NoSuchArchivePolicy
 import { type Metric, isUuid } from '../../index/metrics.js';
 import type { ApiDeps } from '../app.js';
 import { HttpError, invalidInput } from '../http-error.js';
+import { boolParam } from '../query.js';
 import { canChangeMetric, requireAccess } from '../policy.js';
 import { resourceUuid } from '../resource-id.js';
 import { readFastBatch } from '../batch-body.js';
 import { parseMeasures } from './metrics.js';
-import { boolParam } from './resources.js';
 
 type Parsed = ReturnType<typeof parseMeasures>;
 

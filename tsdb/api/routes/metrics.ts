@@ -17,7 +17,7 @@ import { type Caller, creatorOf } from '../auth.js';
 import { metricJson } from '../format.js';
 import { HttpError, invalidInput, locationOf } from '../http-error.js';
 import { parsePage, setNextLink } from '../pagination.js';
-import { queryTimespan, queryTimestamp } from '../query.js';
+import { boolParam, queryTimespan, queryTimestamp } from '../query.js';
 
 const createSchema = {
   type: 'object',
@@ -93,7 +93,7 @@ export function readMeasures(engine: Engine, m: Metric, q: Record<string, string
       throw new HttpError(404, `Aggregation method '${method}' at granularity '${pythonSeconds(g)}' for metric ${m.id} does not exist`);
     }
   }
-  if (['true', '1', 'yes', 'on', 'y'].includes(String(q.refresh ?? '').toLowerCase()) && engine.hasPending(m.id)) {
+  if (boolParam(q, 'refresh') && engine.hasPending(m.id)) {
     engine.processMetrics([m.id]);
   }
   const out: [string, number | CalendarUnit, number][] = [];

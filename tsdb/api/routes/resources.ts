@@ -12,11 +12,13 @@ import type { MetricLink, Resource } from '../../index/resources.js';
 import type { Index } from '../../index/index.js';
 import type { ApiDeps } from '../app.js';
 import type { Caller } from '../auth.js';
-import { metricJson, resourceEtag, resourceJson } from '../format.js';
+import { metricJson, resourceJson } from '../format.js';
 import { HttpError, locationOf } from '../http-error.js';
 import { parsePage, setNextLink } from '../pagination.js';
 import { canChangeMetric, canChangeResource, canSeeMetric, canSeeResource, narrowed, requireAccess, resourcePolicyFilter } from '../policy.js';
 import { type ResourceBody, parseMetrics, parseResourceBody, resolveMetrics } from '../resource-body.js';
+import { checkPreconditions, withEtag } from '../preconditions.js';
+import { boolParam, listParam } from '../query.js';
 import { resourceUuid } from '../resource-id.js';
 import { checkSearchFilter, parseSearchQuery } from '../search-filter.js';
 import { parseMeasures, readMeasures } from './metrics.js';
@@ -25,47 +27,6 @@ export const RESOURCE_DEFAULT_SORTS = ['revision_start:asc', 'started_at:asc'];
 
 type Params = { type: string; id: string; name: string };
 type Query = Record<string, string | string[] | undefined>;
-
-const TRUE = ['true', '1', 'yes', 'on', 'y'];
-const FALSE = ['false', '0', 'no', 'off', 'n'];
-/** Gnocchi's strtobool for query flags. */
-export function boolParam(query: Query, name: string): boolean {
-  const raw = query[name];
-  if (raw === undefined) return false;
-  const v = String(Array.isArray(raw) ? raw[0] : raw).toLowerCase();
-  if (TRUE.includes(v)) return true;
-  if (FALSE.includes(v)) return false;
-  throw new HttpError(400, `Unable to parse \`${name}': invalid truth value '${v}'`);
-}
-
-export const listParam = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-
-/** Entity tags of webob's If-Match / If-None-Match: "*" or quoted, possibly weak, values. */
-function etagsOf(header: string | undefined): string[] | undefined {
-  if (header === undefined) return undefined;
-  return header.split(',').map((t) => t.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1'));
-}
-const httpDate = (us: number): string => new Date(Math.floor(us / 1e6) * 1000).toUTCString();
-
-/** RFC 7232 preconditions on a resource's ETag and Last-Modified, in Gnocchi's order. */
-function checkPreconditions(request: FastifyRequest, r: Resource): void {
-  const etag = resourceEtag(r);
-  const lastModified = Math.floor(r.revisionStart / 1e6) * 1000;
-  const ifMatch = etagsOf(request.headers['if-match']);
-  const ifNoneMatch = etagsOf(request.headers['if-none-match']);
-  const since = (h: string | undefined): number | undefined => (h === undefined || Number.isNaN(Date.parse(h)) ? undefined : Date.parse(h));
-  const unmodifiedSince = since(request.headers['if-unmodified-since']);
-  const modifiedSince = since(request.headers['if-modified-since']);
-  const readOnly = request.method === 'GET' || request.method === 'HEAD';
-  if (ifMatch && !ifMatch.includes('*') && !ifMatch.includes(etag)) throw new HttpError(412);
-  if (!ifMatch && unmodifiedSince !== undefined && unmodifiedSince < lastModified) throw new HttpError(412);
-  if (ifNoneMatch && (ifNoneMatch.includes('*') || ifNoneMatch.includes(etag))) throw new HttpError(readOnly ? 304 : 412);
-  if (!ifNoneMatch && modifiedSince !== undefined && modifiedSince >= lastModified && readOnly) throw new HttpError(304);
-}
-
-function withEtag(reply: FastifyReply, r: Resource): FastifyReply {
-  return reply.header('etag', `"${resourceEtag(r)}"`).header('last-modified', httpDate(r.revisionStart));
-}
 
 /** The search filter of a request: a JSON body, or the `filter=` query string. */
 export function filterOf(request: FastifyRequest): FilterTree | undefined {

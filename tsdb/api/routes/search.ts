@@ -7,8 +7,8 @@ import type { ApiDeps } from '../app.js';
 import { HttpError, invalidInput } from '../http-error.js';
 import { requireMetricsVisible } from '../metric-access.js';
 import { PythonFloats } from '../python-json.js';
-import { queryTimespan } from '../query.js';
-import { filterOf, listParam, listResources } from './resources.js';
+import { listParam, queryTimespan } from '../query.js';
+import { filterOf, listResources } from './resources.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
