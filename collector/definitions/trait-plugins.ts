@@ -4,6 +4,7 @@
  * event and resource definitions alike.
  */
 import { pySplit } from './jsonpath.js';
+import { pyStr } from './python-values.js';
 import { parseIsoTime } from './python-time.js';
 
 export interface TraitPlugin {
@@ -72,14 +73,4 @@ export function makePlugin(name: string, params: Params): TraitPlugin {
     default:
       throw new DefinitionError(`No plugin named ${name} available`);
   }
-}
-
-/** Python's str() of a JSON value, for plugins that split text. */
-export function pyStr(v: unknown): string {
-  if (v === null || v === undefined) return 'None';
-  if (v === true) return 'True';
-  if (v === false) return 'False';
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(v);
-  return JSON.stringify(v);
 }
