@@ -25,6 +25,7 @@ import { type IncomingKey, type LmdbStore, type MetricRecord, type SplitDbKey, o
 import { type TailShape, applyBatch, sortBatch } from './raw-tail.js';
 import { type Series, emptySeries, lowerBound, mergeSeries, reserve, upperBound } from './series.js';
 import { POINTS_PER_SPLIT, splitKey } from './split.js';
+import { WriteKeys } from './write-keys.js';
 import { type Micros, US_PER_SECOND } from './time.js';
 
 /** New measures for one metric: parallel arrays of µs timestamps and values. */
@@ -125,6 +126,8 @@ export interface BackgroundProcessor {
 export interface EngineOptions {
   /** directory holding tsdb.lmdb */
   readonly path: string;
+  /** how many recent idempotency keys `writtenKeys` remembers (default 100,000) */
+  readonly writeKeyWindow?: number;
 }
 
 export class Engine {
@@ -137,21 +140,23 @@ export class Engine {
     computed: [], froms: new Int32Array(2 * ALL_METHODS.length), writer: new ByteWriter(),
   };
   private seq: number;
+  private readonly writeKeys: WriteKeys;
   private readonly writerId = randomInt(2 ** 31);
   /** metric id after which the next processing pass starts, so no metric starves */
   private cursor: string | null = null;
   private closed = false;
 
-  private constructor(store: LmdbStore, path: string) {
+  private constructor(store: LmdbStore, path: string, writeKeyWindow: number) {
     this.store = store;
     this.path = path;
     let maxSeq = 0;
     for (const key of store.incoming.getKeys()) if (key[1] > maxSeq) maxSeq = key[1];
     this.seq = Math.max(maxSeq + 1, Date.now() * 1000);
+    this.writeKeys = new WriteKeys(store.writeKeys, writeKeyWindow);
   }
 
   static open(options: EngineOptions): Engine {
-    return new Engine(openLmdbStore(options.path), options.path);
+    return new Engine(openLmdbStore(options.path), options.path, options.writeKeyWindow ?? 100_000);
   }
 
   // ---- metrics -------------------------------------------------------------
@@ -234,14 +239,19 @@ export class Engine {
    * Appends measures to the incoming buffer. Resolves once they are on disk;
    * rejects, writing nothing, if any metric is unknown or any measure invalid.
    */
-  async addMeasures(batches: readonly MeasureBatch[]): Promise<void> {
+  /**
+   * Appends measures durably. `keys`: idempotency keys recorded in the same
+   * transaction (see `writtenKeys`).
+   */
+  async addMeasures(batches: readonly MeasureBatch[], keys: readonly string[] = []): Promise<void> {
     const encoded: Buffer[] = [];
     for (let b = 0; b < batches.length; b++) {
       const { metricId, timestamps, values } = batches[b];
       if (!this.planOf(metricId)) throw new MetricNotFoundError(metricId);
       encoded.push(encodeIncoming(b, timestamps, values));
     }
-    const writes: Promise<boolean>[] = [];
+    // every put of this turn goes into one LMDB transaction: measures and keys land together or not at all
+    const writes: Promise<unknown>[] = this.writeKeys.record(keys);
     for (let b = 0; b < batches.length; b++) {
       if (encoded[b].length === 0) continue;
       writes.push(this.store.incoming.put([batches[b].metricId, this.seq++, this.writerId], encoded[b]));
@@ -249,6 +259,11 @@ export class Engine {
     if (writes.length === 0) return;
     await Promise.all(writes);
     await this.store.root.flushed;
+  }
+
+  /** Which of these idempotency keys a recent `addMeasures` recorded. */
+  writtenKeys(keys: Iterable<string>): Set<string> {
+    return this.writeKeys.written(keys);
   }
 
   /** Measures waiting to be aggregated, per metric (16 bytes a measure in an incoming entry). */

@@ -1,5 +1,5 @@
 /**
- * The LMDB environment of the embedded engine and its four databases
+ * The LMDB environment of the embedded engine and its five databases
  * (layout in FORMAT.md). Keys use lmdb's ordered-binary encoding so a metric's
  * entries are contiguous and splits sort by time.
  */
@@ -25,6 +25,8 @@ export interface LmdbStore {
   readonly incoming: Database<Buffer, IncomingKey>;
   readonly raw: Database<Buffer, string>;
   readonly splits: Database<Buffer, SplitDbKey>;
+  /** idempotency keys of recent writes, one entry per write (write-keys.ts) */
+  readonly writeKeys: Database<Buffer, number>;
 }
 
 export function openLmdbStore(dir: string): LmdbStore {
@@ -42,5 +44,6 @@ export function openLmdbStore(dir: string): LmdbStore {
     incoming: root.openDB<Buffer, IncomingKey>({ name: 'incoming', encoding: 'binary' }),
     raw: root.openDB<Buffer, string>({ name: 'raw', encoding: 'binary' }),
     splits: root.openDB<Buffer, SplitDbKey>({ name: 'splits', encoding: 'binary' }),
+    writeKeys: root.openDB<Buffer, number>({ name: 'write-keys', encoding: 'binary' }),
   };
 }

@@ -12,28 +12,12 @@ import { Field, isMapping } from '../definitions/field.js';
 import { type PyDateTime, parseIsoTime } from '../definitions/python-time.js';
 import { ConversionError, pyFloat, pyInt, pyStr } from '../definitions/python-values.js';
 import { DefinitionError } from '../definitions/trait-plugins.js';
+import type { Event, EventTrait, TraitType } from '../../tsdb/index/events.js';
 import type { Notification, NotificationMessage } from '../notification.js';
 
-export type TraitType = 'text' | 'int' | 'float' | 'datetime';
-
-/** Ceilometer's Trait dtype numbers. */
-export const TRAIT_DTYPE: Readonly<Record<TraitType, number>> = { text: 1, int: 2, float: 3, datetime: 4 };
-
-export interface Trait {
-  readonly name: string;
-  readonly type: TraitType;
-  /** text: string; int/float: number; datetime: µs since the epoch, UTC */
-  readonly value: string | number;
-}
-
-export interface StoredEvent {
-  readonly message_id: string;
-  readonly event_type: string;
-  /** µs since the epoch, UTC */
-  readonly generated: number;
-  readonly traits: readonly Trait[];
-  readonly raw: Readonly<Record<string, unknown>>;
-}
+/** Trait types as definition files name them, and as they are stored (Panko's names). */
+const TRAIT_TYPES = { text: 'string', int: 'integer', float: 'float', datetime: 'datetime' } as const;
+type DefinedTraitType = keyof typeof TRAIT_TYPES;
 
 /** A notification whose event cannot be built (Ceilometer logs it and drops the event). */
 export class EventBuildError extends Error {}
@@ -48,7 +32,7 @@ const DEFAULT_TRAITS: Readonly<Record<string, unknown>> = {
 
 class TraitDefinition {
   private readonly field: Field;
-  readonly type: TraitType;
+  readonly type: DefinedTraitType;
 
   constructor(
     readonly name: string,
@@ -56,19 +40,20 @@ class TraitDefinition {
   ) {
     this.field = new Field(name, cfg);
     const type = isMapping(cfg) && cfg.type !== undefined ? String(cfg.type) : 'text';
-    if (!(type in TRAIT_DTYPE)) throw new DefinitionError(`Invalid trait type '${type}' for trait ${name}`);
-    this.type = type as TraitType;
+    if (!Object.hasOwn(TRAIT_TYPES, type)) throw new DefinitionError(`Invalid trait type '${type}' for trait ${name}`);
+    this.type = type as DefinedTraitType;
   }
 
-  trait(n: NotificationMessage): Trait | null {
+  trait(n: NotificationMessage): EventTrait | null {
     const v = this.field.first(n);
     if (v === null) return null;
     if (this.type !== 'text' && v === '') return null;
-    return { name: this.name, type: this.type, value: convert(this.type, v, this.name) };
+    const type: TraitType = TRAIT_TYPES[this.type];
+    return { name: this.name, type, value: convert(this.type, v, this.name) };
   }
 }
 
-function convert(type: TraitType, v: unknown, name: string): string | number {
+function convert(type: DefinedTraitType, v: unknown, name: string): string | number {
   try {
     switch (type) {
       case 'int':
@@ -114,13 +99,13 @@ class EventDefinition {
     return this.included.some((p) => fnmatch(eventType, p)) && !this.excluded.some((p) => fnmatch(eventType, p));
   }
 
-  event(message: NotificationMessage, generated: PyDateTime): StoredEvent {
-    const traits: Trait[] = [];
+  event(message: NotificationMessage, generated: PyDateTime): Event {
+    const traits: EventTrait[] = [];
     for (const d of this.traits.values()) {
       const t = d.trait(message);
       if (t !== null) traits.push(t);
     }
-    return { message_id: message.metadata.message_id, event_type: message.event_type, generated: generated.micros, traits, raw: {} };
+    return { messageId: message.metadata.message_id, eventType: message.event_type, generated: generated.micros, traits, raw: {} };
   }
 }
 
@@ -148,7 +133,7 @@ export class EventDefinitions {
   }
 
   /** The event of an `info` or `error` notification (Ceilometer's event endpoint takes those two). */
-  event({ priority, message }: Notification): StoredEvent | null {
+  event({ priority, message }: Notification): Event | null {
     if (priority !== 'info' && priority !== 'error') return null;
     const d = this.definitions.find((x) => x.matches(message.event_type));
     if (!d) return null;

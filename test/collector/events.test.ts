@@ -9,7 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { EventBuildError, EventDefinitions, type StoredEvent, TRAIT_DTYPE } from '../../collector/events/event-definitions.js';
+import { EventBuildError, EventDefinitions } from '../../collector/events/event-definitions.js';
+import type { Event } from '../../tsdb/index/events.js';
 import { pyNaiveIsoFormat } from '../../collector/definitions/python-time.js';
 import { PoisonMessage, toNotification } from '../../collector/notification.js';
 
@@ -19,13 +20,16 @@ const ORACLE = join(import.meta.dirname, '../oracle/ceilometer_events.py');
 const hasCeilometer = existsSync('/usr/lib/python3/dist-packages/ceilometer/event/converter.py');
 const corpusFiles = readdirSync(CORPUS).filter((f) => f.endsWith('.json')).sort();
 
+/** Ceilometer's Trait dtype numbers. */
+const DTYPE = { string: 1, integer: 2, float: 3, datetime: 4 } as const;
+
 /** Ceilometer's Event.serialize(). */
-function serialize(e: StoredEvent): unknown {
+function serialize(e: Event): unknown {
   return {
-    message_id: e.message_id,
-    event_type: e.event_type,
+    message_id: e.messageId,
+    event_type: e.eventType,
     generated: pyNaiveIsoFormat(e.generated),
-    traits: e.traits.map((t) => [t.name, TRAIT_DTYPE[t.type], t.type === 'datetime' ? pyNaiveIsoFormat(t.value as number) : t.value]),
+    traits: e.traits.map((t) => [t.name, DTYPE[t.type], t.type === 'datetime' ? pyNaiveIsoFormat(t.value as number) : t.value]),
     raw: e.raw,
   };
 }

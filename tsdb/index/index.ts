@@ -1,9 +1,10 @@
 /**
  * The resource/metric index: archive policies and their rules, resource
- * types, resources with their history, and metrics, in SQL on PGlite or
+ * types, resources with their history, metrics and events, in SQL on PGlite or
  * PostgreSQL.
  */
 import { ArchivePolicies } from './archive-policies.js';
+import { Events } from './events.js';
 import { Metrics } from './metrics.js';
 import { migrate } from './migrations.js';
 import { ResourceTypes } from './resource-types.js';
@@ -15,8 +16,10 @@ export class Index {
   readonly metrics: Metrics;
   readonly resourceTypes: ResourceTypes;
   readonly resources: Resources;
+  readonly events: Events;
 
   private constructor(readonly sql: Sql) {
+    this.events = new Events(sql);
     this.archivePolicies = new ArchivePolicies(sql);
     this.metrics = new Metrics(sql);
     this.resourceTypes = new ResourceTypes(sql);

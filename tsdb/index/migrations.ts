@@ -77,6 +77,24 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE metric ADD CONSTRAINT fk_metric_resource_id FOREIGN KEY (resource_id) REFERENCES resource (id) ON DELETE SET NULL;
   CREATE INDEX metric_resource_id ON metric (resource_id);
   `,
+  `
+  -- events (Panko's role): one row per notification, traits in definition order
+  CREATE TABLE event (
+    message_id text PRIMARY KEY,
+    event_type text NOT NULL,
+    -- µs since the epoch, UTC
+    generated bigint NOT NULL,
+    -- the project_id trait, copied out for access control
+    project_id text,
+    -- [{"name", "type": string|integer|float|datetime, "value"}]; datetime values in µs
+    traits jsonb NOT NULL,
+    raw jsonb NOT NULL DEFAULT '{}'
+  );
+  CREATE INDEX event_generated ON event (generated, message_id);
+  CREATE INDEX event_type_generated ON event (event_type, generated);
+  CREATE INDEX event_project_id ON event (project_id);
+  CREATE INDEX event_traits ON event USING gin (traits jsonb_path_ops);
+  `,
 ];
 
 export async function migrate(sql: Sql): Promise<number> {
