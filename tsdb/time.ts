@@ -141,6 +141,11 @@ export function formatTimestamp(us: Micros): string {
   return frac === 0 ? `${lastDate}${clock}+00:00` : `${lastDate}${clock}.${String(frac).padStart(6, '0')}+00:00`;
 }
 
+/** Python's isoformat() of a naive UTC datetime, as Panko and Aodh print times: 2024-01-01T00:00:00 */
+export function formatNaiveTimestamp(us: Micros): string {
+  return formatTimestamp(us).slice(0, -'+00:00'.length);
+}
+
 const DAY_US = 86_400 * US_PER_SECOND;
 let lastDay = NaN;
 let lastDate = '';

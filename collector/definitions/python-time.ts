@@ -42,8 +42,3 @@ export function pyIsoFormat(t: PyDateTime): string {
   const off = Math.abs(t.offsetMinutes);
   return `${base}${frac}${t.offsetMinutes < 0 ? '-' : '+'}${pad(Math.floor(off / 60))}:${pad(off % 60)}`;
 }
-
-/** isoformat() of a naive UTC datetime (oslo's normalize_time), as events print their times. */
-export function pyNaiveIsoFormat(micros: number): string {
-  return pyIsoFormat({ micros, offsetMinutes: 0 }).slice(0, -'+00:00'.length);
-}

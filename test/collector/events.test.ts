@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EventBuildError, EventDefinitions } from '../../collector/events/event-definitions.js';
 import type { Event } from '../../tsdb/index/events.js';
-import { pyNaiveIsoFormat } from '../../collector/definitions/python-time.js';
+import { formatNaiveTimestamp } from '../../tsdb/time.js';
 import { PoisonMessage, toNotification } from '../../collector/notification.js';
 
 const EVENTS_YAML = '/work/shared/fixtures/ceilometer/event_definitions.yaml';
@@ -28,8 +28,8 @@ function serialize(e: Event): unknown {
   return {
     message_id: e.messageId,
     event_type: e.eventType,
-    generated: pyNaiveIsoFormat(e.generated),
-    traits: e.traits.map((t) => [t.name, DTYPE[t.type], t.type === 'datetime' ? pyNaiveIsoFormat(t.value as number) : t.value]),
+    generated: formatNaiveTimestamp(e.generated),
+    traits: e.traits.map((t) => [t.name, DTYPE[t.type], t.type === 'datetime' ? formatNaiveTimestamp(t.value as number) : t.value]),
     raw: e.raw,
   };
 }

@@ -16,6 +16,7 @@ import { aggregatesRoutes } from './routes/aggregates.js';
 import { aggregationLegacyRoutes } from './routes/aggregation-legacy.js';
 import { archivePolicyRoutes } from './routes/archive-policies.js';
 import { batchRoutes } from './routes/batch.js';
+import { eventRoutes } from './routes/events.js';
 import { influxdbRoutes } from './routes/influxdb.js';
 import { prometheusRoutes } from './routes/prometheus.js';
 import { metricRoutes } from './routes/metrics.js';
@@ -157,5 +158,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(resourceTypeRoutes, deps);
   await app.register(resourceRoutes, deps);
   await app.register(searchRoutes, deps);
+  await app.register(eventRoutes, deps);
   return app;
 }

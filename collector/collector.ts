@@ -1,0 +1,83 @@
+/**
+ * The collector as a service: definition files loaded, resource types and
+ * archive policies set up, one processor fed by the bus (when a broker is
+ * configured) and by HTTP, one batch at a time.
+ */
+import type { Engine } from '../tsdb/engine.js';
+import type { Index } from '../tsdb/index/index.js';
+import { type ConsumerStats, NotificationConsumer } from './amqp/consumer.js';
+import { EventDefinitions } from './events/event-definitions.js';
+import { GnocchiPublisher } from './gnocchi/publisher.js';
+import { loadResourceDefinitions } from './gnocchi/resource-definitions.js';
+import { MeterDefinitions } from './meters/meter-definitions.js';
+import { type MessageOutcome, NotificationProcessor, type ProcessorStats } from './notification-processor.js';
+
+export interface CollectorOptions {
+  readonly meterDefinitions: readonly string[];
+  readonly eventDefinitions: string;
+  readonly gnocchiResources: string;
+  /** who the collector writes as (the creator of its resources and metrics) */
+  readonly creator: string;
+  /** RabbitMQ; none: HTTP ingest only */
+  readonly amqp?: {
+    readonly url: string;
+    readonly exchanges: readonly string[];
+    readonly topics: readonly string[];
+    readonly priorities: readonly string[];
+    readonly durable: boolean;
+    readonly prefetch: number;
+    readonly batchSize: number;
+    readonly deadLetterQueue: string;
+  };
+  log(line: string): void;
+}
+
+export class Collector {
+  private queue: Promise<unknown> = Promise.resolve();
+  private consumer: NotificationConsumer | null = null;
+
+  private constructor(
+    private readonly processor: NotificationProcessor,
+    readonly skippedDefinitions: readonly string[],
+  ) {}
+
+  static async start(engine: Engine, index: Index, o: CollectorOptions): Promise<Collector> {
+    const meters = MeterDefinitions.load(o.meterDefinitions);
+    for (const s of meters.skipped) o.log(`collector: meter definition skipped: ${s}`);
+    const events = EventDefinitions.load(o.eventDefinitions);
+    const publisher = new GnocchiPublisher(engine, index, loadResourceDefinitions(o.gnocchiResources), o.creator, { warn: o.log });
+    const { createdPolicies, changedTypes } = await publisher.setup();
+    if (createdPolicies.length + changedTypes.length > 0) {
+      o.log(`collector: created ${[...createdPolicies.map((p) => `archive policy ${p}`), ...changedTypes.map((t) => `resource type ${t}`)].join(', ')}`);
+    }
+    const collector = new Collector(new NotificationProcessor({ engine, index, meters, events, publisher }), meters.skipped);
+    if (o.amqp) {
+      const { url, ...rest } = o.amqp;
+      collector.consumer = new NotificationConsumer((messages) => collector.process(messages.map((m) => m.body)), {
+        url,
+        ...rest,
+        log: o.log,
+      });
+      // without a reachable broker the consumer keeps retrying in the background: start serving anyway
+      collector.consumer.start().catch((err: unknown) => o.log(`collector: RabbitMQ consumer failed: ${String(err)}`));
+    }
+    return collector;
+  }
+
+  /** Processes bodies one batch at a time (the bus and HTTP share the processor). */
+  process(bodies: readonly unknown[]): Promise<MessageOutcome[]> {
+    const run = this.queue.then(() => this.processor.process(bodies));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  stats(): { processor: ProcessorStats; bus: ConsumerStats | null } {
+    return { processor: { ...this.processor.stats }, bus: this.consumer?.stats() ?? null };
+  }
+
+  /** Stops consuming; the batch in hand is finished and acknowledged first. */
+  async stop(): Promise<void> {
+    await this.consumer?.stop();
+    await this.queue;
+  }
+}
