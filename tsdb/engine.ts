@@ -172,6 +172,22 @@ export class Engine {
   }
 
   /**
+   * Creates the metrics this engine does not know yet, in one transaction
+   * and one flush (a writer that makes many at once: the collector meeting a
+   * cloud's resources). Known ids are left as they are.
+   */
+  async ensureMetrics(metrics: readonly { readonly id: string; readonly policy: ArchivePolicy }[]): Promise<void> {
+    const records = metrics.filter((m) => !this.hasMetric(m.id)).map((m) => ({ id: m.id, record: { generation: this.seq++, policy: m.policy } }));
+    if (records.length === 0) return;
+    const { metrics: db } = this.store;
+    this.store.root.transactionSync(() => {
+      for (const { id, record } of records) if (db.get(id) === undefined) db.putSync(id, record);
+    });
+    await this.store.root.flushed;
+    for (const { id, record } of records) this.states.set(id, stateFor(db.get(id) ?? record));
+  }
+
+  /**
    * Gives existing metrics a changed policy (same granularities, other
    * retention: what Gnocchi allows). One transaction; unknown ids are skipped.
    */
@@ -190,6 +206,7 @@ export class Engine {
     return this.store.metrics.getCount();
   }
 
+  /** Whether the metric exists here (no I/O after its first use). */
   hasMetric(metricId: string): boolean {
     return this.planOf(metricId) !== undefined;
   }
@@ -238,10 +255,7 @@ export class Engine {
   /**
    * Appends measures to the incoming buffer. Resolves once they are on disk;
    * rejects, writing nothing, if any metric is unknown or any measure invalid.
-   */
-  /**
-   * Appends measures durably. `keys`: idempotency keys recorded in the same
-   * transaction (see `writtenKeys`).
+   * `keys`: idempotency keys recorded in the same transaction (`writtenKeys`).
    */
   async addMeasures(batches: readonly MeasureBatch[], keys: readonly string[] = []): Promise<void> {
     const encoded: Buffer[] = [];

@@ -119,6 +119,28 @@ export class GnocchiPublisher {
     return p;
   }
 
+  /** Metrics the index made during this batch: the engine gets them all at once, in one flush. */
+  private pendingMetrics: { id: string; policy: ArchivePolicy }[] = [];
+
+  private async created(metrics: readonly { id: string; archivePolicyName: string }[]): Promise<void> {
+    for (const m of metrics) this.pendingMetrics.push({ id: m.id, policy: await this.policyOf(m.archivePolicyName) });
+  }
+
+  /**
+   * The engine's side of the batch's metrics: the new ones, and any the index
+   * has but the engine lacks (a crash between the two writes).
+   */
+  private async settleMetrics(ids: Iterable<string>): Promise<void> {
+    for (const id of ids) {
+      if (this.engine.hasMetric(id) || this.pendingMetrics.some((m) => m.id === id)) continue;
+      const m = await this.index.metrics.get(id);
+      if (m) this.pendingMetrics.push({ id, policy: await this.policyOf(m.archivePolicyName) });
+    }
+    const pending = this.pendingMetrics;
+    this.pendingMetrics = [];
+    await this.engine.ensureMetrics(pending);
+  }
+
   /** Resources and metrics for these samples, and their measures grouped by metric. */
   async prepare(samples: readonly TaggedSample[]): Promise<PreparedMeasures> {
     const failures = new Map<number, string>();
@@ -175,6 +197,7 @@ export class GnocchiPublisher {
         m.values.push(i.v);
       }
     }
+    await this.settleMetrics(byMetric.keys());
     return { batches: [...byMetric].map(([metricId, m]) => ({ metricId, ...m })), failures, skipped };
   }
 
@@ -194,7 +217,8 @@ export class GnocchiPublisher {
     const type = await this.typeOf(rd.resourceType);
     const links = async (names: Iterable<string>): Promise<Record<string, { archivePolicyName: string; unit: string | null }>> => {
       const out: Record<string, { archivePolicyName: string; unit: string | null }> = {};
-      for (const n of names) out[n] = { archivePolicyName: rd.metrics.get(n)!, unit: units.get(n) ?? null };
+      // a metric keeps its own definition's policy, even on a resource another definition made (as Ceilometer)
+      for (const n of names) out[n] = { archivePolicyName: (this.definitions.byMetric.get(n) ?? rd).metrics.get(n)!, unit: units.get(n) ?? null };
       return out;
     };
     let resource = await this.index.resources.get(rd.resourceType, id);
@@ -210,7 +234,7 @@ export class GnocchiPublisher {
           attributes: body.attributes,
           metrics: await links(units.keys()),
         });
-        for (const m of createdMetrics) await this.engine.createMetric(m.id, await this.policyOf(m.archivePolicyName));
+        await this.created(createdMetrics);
         resource = created;
       } catch (err) {
         if (!(err instanceof ResourceAlreadyExists)) throw err;
@@ -242,7 +266,7 @@ export class GnocchiPublisher {
         appendMetrics: true,
         createRevision: false,
       });
-      for (const m of createdMetrics) await this.engine.createMetric(m.id, await this.policyOf(m.archivePolicyName));
+      await this.created(createdMetrics);
       r = updated;
     }
     if (Object.keys(extra).length === 0) return r;

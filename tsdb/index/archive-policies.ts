@@ -43,8 +43,20 @@ interface RuleRow {
 
 const ruleFromRow = (r: RuleRow): ArchivePolicyRule => ({ name: r.name, metricPattern: r.metric_pattern, archivePolicyName: r.archive_policy_name });
 
+const compiledPatterns = new Map<string, RegExp>();
+
 /** Python's fnmatch.fnmatchcase, as Gnocchi matches metric names against rule patterns. */
 export function fnmatch(name: string, pattern: string): boolean {
+  let re = compiledPatterns.get(pattern);
+  if (!re) {
+    // patterns come from configuration and rules: few, and matched again and again
+    if (compiledPatterns.size > 10_000) compiledPatterns.clear();
+    compiledPatterns.set(pattern, (re = fnmatchRegExp(pattern)));
+  }
+  return re.test(name);
+}
+
+function fnmatchRegExp(pattern: string): RegExp {
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
@@ -61,7 +73,7 @@ export function fnmatch(name: string, pattern: string): boolean {
       }
     } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   }
-  return new RegExp(`^${re}$`, 's').test(name);
+  return new RegExp(`^${re}$`, 's');
 }
 
 export class ArchivePolicies {

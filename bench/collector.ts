@@ -1,0 +1,194 @@
+/**
+ * Notifications per second from RabbitMQ into durable measures.
+ *
+ *   npm run bench:collector                 1,000,000 notifications
+ *   npm run bench:collector -- --count 200000
+ *   npm run bench:collector -- --short      20,000 (what the test suite runs)
+ *
+ * Pre-fills oslo-style queues on the local broker (amqp://guest:guest@127.0.0.1:5672/,
+ * or TALLY_BENCH_AMQP_URL) with a realistic mix: nova's compute.instance.exists
+ * (5 samples each: memory, vcpus, disks), cinder's volume.exists (1 sample), and
+ * polling agents' telemetry.polling batches (10 samples each), over 2,000
+ * instances and 1,000 volumes. Then measures, with Ceilometer's own definition
+ * files and embedded storage: the processing alone (bodies handed to the
+ * processor in batches of 1,000), and the collector consuming the queues until
+ * every notification is durable. Prints a table. Loopback only; stops by itself.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { connect } from 'amqplib';
+import { NotificationPublisher, osloEnvelope, osloNotification } from '../collector/amqp/publish.js';
+import { Collector } from '../collector/collector.js';
+import { Engine } from '../tsdb/engine.js';
+import { Index } from '../tsdb/index/index.js';
+
+const { values: args } = parseArgs({
+  options: { count: { type: 'string' }, short: { type: 'boolean', default: false } },
+});
+const COUNT = Number(args.count ?? (args.short ? 20_000 : 1_000_000));
+const AMQP_URL = process.env.TALLY_BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672/';
+const DEFINITIONS = join(import.meta.dirname, '../collector/data');
+const PREFIX = `tally-bench-${randomUUID().slice(0, 8)}`;
+const EXCHANGES = [`${PREFIX}-nova`, `${PREFIX}-cinder`, `${PREFIX}-ceilometer`];
+const TOPIC = `${PREFIX}-notifications`;
+const QUEUES = [`${TOPIC}.info`, `${TOPIC}.sample`, `${TOPIC}.error`];
+
+const instances = Array.from({ length: 2000 }, () => randomUUID());
+const volumes = Array.from({ length: 1000 }, () => randomUUID());
+const PROJECT = 'b1f3c0de5e6f4a7b8c9d0e1f2a3b4c5d';
+const USER = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+
+/** The i-th notification of the mix: [exchange, routing key, body, samples it makes]. */
+function notification(i: number, t: Date): { exchange: string; routingKey: string; body: Buffer; samples: number } {
+  const kind = i % 10;
+  if (kind < 5) {
+    const id = instances[i % instances.length];
+    const payload = {
+      instance_id: id, tenant_id: PROJECT, user_id: USER, display_name: `vm-${i % instances.length}`, host: `compute-${i % 40}`,
+      instance_type: 'm1.small', instance_flavor_id: '2', memory_mb: 2048, vcpus: 1, root_gb: 20, ephemeral_gb: 0, disk_gb: 20,
+      state: 'active', created_at: '2024-05-13 09:30:01+00:00', launched_at: '2024-05-13T09:30:42.000000',
+      image_meta: { base_image_ref: '155d900f-4e14-4e4c-a73d-069cbf4541e6' }, metadata: {},
+      audit_period_beginning: '2024-05-13T09:00:00.000000', audit_period_ending: '2024-05-13T10:00:00.000000',
+    };
+    const msg = osloNotification({ eventType: 'compute.instance.exists', publisherId: `nova-compute:compute-${i % 40}`, timestamp: t, payload, context: { user_id: USER, project_id: PROJECT, request_id: `req-${i}` } });
+    return { exchange: EXCHANGES[0], routingKey: `${TOPIC}.info`, body: osloEnvelope(msg), samples: 5 };
+  }
+  if (kind < 7) {
+    const payload = { volume_id: volumes[i % volumes.length], tenant_id: PROJECT, user_id: USER, size: 10 + (i % 90), display_name: `vol-${i % volumes.length}`, volume_type: 'lvm', status: 'available' };
+    const msg = osloNotification({ eventType: 'volume.exists', publisherId: 'volume.controller', timestamp: t, payload, context: { user_id: USER, project_id: PROJECT } });
+    return { exchange: EXCHANGES[1], routingKey: `${TOPIC}.info`, body: osloEnvelope(msg), samples: 1 };
+  }
+  const id = instances[i % instances.length];
+  const counters: [string, string, string, number][] = [
+    ['cpu', 'cumulative', 'ns', 1e9 * i],
+    ['memory.usage', 'gauge', 'MB', 512 + (i % 512)],
+    ['memory.resident', 'gauge', 'MB', 600],
+    ['disk.device.read.bytes', 'cumulative', 'B', 4096 * i],
+    ['disk.device.write.bytes', 'cumulative', 'B', 8192 * i],
+    ['network.incoming.bytes', 'cumulative', 'B', 1500 * i],
+    ['network.outgoing.bytes', 'cumulative', 'B', 900 * i],
+    ['network.incoming.packets', 'cumulative', 'packet', i],
+    ['network.outgoing.packets', 'cumulative', 'packet', i],
+    ['vcpus', 'gauge', 'vcpu', 1],
+  ];
+  // as the compute pollsters name them: the instance, its disk, its tap interface
+  const rid = (name: string): string => (name.startsWith('disk.device') ? `${id}-vda` : name.startsWith('network') ? `instance-${String(i % instances.length).padStart(8, '0')}-${id}-tap${id.slice(0, 11)}` : id);
+  const samples = counters.map(([name, type, unit, volume]) => ({
+    source: 'openstack', counter_name: name, counter_type: type, counter_unit: unit, counter_volume: volume,
+    user_id: USER, project_id: PROJECT, resource_id: rid(name), timestamp: t.toISOString(),
+    resource_metadata: {
+      display_name: `vm-${i % instances.length}`, host: `compute-${i % 40}`, flavor: { id: '2', name: 'm1.small' }, instance_host: `compute-${i % 40}`,
+      instance_id: id, disk_name: 'vda', vnic_name: `tap${id.slice(0, 11)}`,
+    },
+    message_id: randomUUID(), monotonic_time: null, message_signature: 'x',
+  }));
+  const msg = osloNotification({ eventType: 'telemetry.polling', priority: 'SAMPLE', publisherId: `ceilometer.polling.compute-${i % 40}`, timestamp: t, payload: { samples } });
+  return { exchange: EXCHANGES[2], routingKey: `${TOPIC}.sample`, body: osloEnvelope(msg), samples: 10 };
+}
+
+/** Storage and a collector on it, without a broker. */
+async function openStack(amqp: boolean): Promise<{ dir: string; engine: Engine; index: Index; collector: Collector }> {
+  const dir = mkdtempSync(join(tmpdir(), 'tally-bench-collector-'));
+  const engine = Engine.open({ path: join(dir, 'tsdb') });
+  const index = await Index.open(join(dir, 'index'));
+  const collector = await Collector.start(engine, index, {
+    meterDefinitions: [join(DEFINITIONS, 'meters.yaml')],
+    eventDefinitions: join(DEFINITIONS, 'event_definitions.yaml'),
+    gnocchiResources: join(DEFINITIONS, 'gnocchi_resources.yaml'),
+    creator: 'tally:collector',
+    amqp: amqp
+      ? { url: AMQP_URL, exchanges: EXCHANGES, topics: [TOPIC], priorities: ['info', 'sample', 'error'], durable: false, prefetch: 2000, batchSize: 1000, deadLetterQueue: `${PREFIX}-dead` }
+      : undefined,
+    log: () => undefined,
+  });
+  return { dir, engine, index, collector };
+}
+
+interface Row {
+  readonly what: string;
+  readonly notifications: number;
+  readonly seconds: number;
+  readonly samples: number;
+  readonly cpu: number;
+  readonly rss: number;
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+async function main(): Promise<void> {
+  const t0 = Date.now() - 3_600_000;
+  const items = Array.from({ length: COUNT }, (_, i) => notification(i, new Date(t0 + (i % 3_600_000))));
+  const samplesTotal = items.reduce((s, x) => s + x.samples, 0);
+  const rows: Row[] = [];
+  const measure = async (what: string, run: () => Promise<void>): Promise<void> => {
+    const cpu0 = process.cpuUsage();
+    const start = process.hrtime.bigint();
+    await run();
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const cpu = process.cpuUsage(cpu0);
+    rows.push({ what, notifications: COUNT, seconds, samples: samplesTotal, cpu: (cpu.user + cpu.system) / 1e6, rss: process.memoryUsage().rss });
+  };
+
+  // 1. the processing alone: parse, definitions, resources, one durable write per 1,000
+  {
+    const s = await openStack(false);
+    await measure('processing alone (batches of 1,000)', async () => {
+      for (let i = 0; i < items.length; i += 1000) await s.collector.process(items.slice(i, i + 1000).map((x) => x.body));
+    });
+    const st = s.collector.stats().processor;
+    if (st.messages !== COUNT || st.deadLettered !== 0) throw new Error(`processing alone: ${JSON.stringify(st)}`);
+    await s.collector.stop();
+    await s.engine.close();
+    await s.index.close();
+    rmSync(s.dir, { recursive: true, force: true });
+  }
+
+  // 2. from the broker: pre-fill the queues as the services would, then consume until all is durable
+  const s = await openStack(false);
+  await s.collector.stop();
+  const publisher = await NotificationPublisher.connect(AMQP_URL, { declareLikeOslo: true, window: 2000 });
+  const p0 = Date.now();
+  process.stderr.write(`pre-filling ${fmt(COUNT)} notifications… `);
+  await publisher.publishAll(items);
+  await publisher.close();
+  process.stderr.write(`${((Date.now() - p0) / 1000).toFixed(1)} s\n`);
+  const engine = s.engine;
+  const index = s.index;
+  const c = await Collector.start(engine, index, {
+    meterDefinitions: [join(DEFINITIONS, 'meters.yaml')],
+    eventDefinitions: join(DEFINITIONS, 'event_definitions.yaml'),
+    gnocchiResources: join(DEFINITIONS, 'gnocchi_resources.yaml'),
+    creator: 'tally:collector',
+    amqp: { url: AMQP_URL, exchanges: EXCHANGES, topics: [TOPIC], priorities: ['info', 'sample', 'error'], durable: false, prefetch: 2000, batchSize: 1000, deadLetterQueue: `${PREFIX}-dead` },
+    log: () => undefined,
+  });
+  await measure('RabbitMQ → durable measures', async () => {
+    const deadline = Date.now() + 30 * 60_000;
+    while (c.stats().processor.messages < COUNT) {
+      if (Date.now() > deadline) throw new Error(`gave up: ${JSON.stringify(c.stats())}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+  const st = c.stats().processor;
+  await c.stop();
+  await engine.close();
+  await index.close();
+  rmSync(s.dir, { recursive: true, force: true });
+  const model = await connect(AMQP_URL);
+  const ch = await model.createChannel();
+  for (const q of [...QUEUES, `${PREFIX}-dead`]) await ch.deleteQueue(q);
+  for (const x of EXCHANGES) await ch.deleteExchange(x);
+  await model.close();
+
+  console.log(`\n${fmt(COUNT)} notifications (50% compute.instance.exists, 20% volume.exists, 30% telemetry.polling of 10 samples), ${fmt(samplesTotal)} samples; stored: ${fmt(st.measures)} measures, ${fmt(st.events)} events\n`);
+  console.log('| path | notifications/s | samples/s | CPU s per 100k notifications | peak RSS |');
+  console.log('|---|---|---|---|---|');
+  for (const r of rows) {
+    console.log(`| ${r.what} | ${fmt(r.notifications / r.seconds)} | ${fmt(r.samples / r.seconds)} | ${((r.cpu / r.notifications) * 1e5).toFixed(2)} | ${Math.round(r.rss / 2 ** 20)} MiB |`);
+  }
+}
+
+await main();
