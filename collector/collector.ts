@@ -5,7 +5,7 @@
  */
 import type { Engine } from '../tsdb/engine.js';
 import type { Index } from '../tsdb/index/index.js';
-import { type ConsumerStats, NotificationConsumer } from './amqp/consumer.js';
+import { type ConsumerStats, NotificationConsumer, type NotificationConsumerOptions } from './amqp/consumer.js';
 import { EventDefinitions } from './events/event-definitions.js';
 import { GnocchiPublisher } from './gnocchi/publisher.js';
 import { loadResourceDefinitions } from './gnocchi/resource-definitions.js';
@@ -19,15 +19,8 @@ export interface CollectorOptions {
   /** who the collector writes as (the creator of its resources and metrics) */
   readonly creator: string;
   /** RabbitMQ; none: HTTP ingest only */
-  readonly amqp?: {
+  readonly amqp?: Pick<NotificationConsumerOptions, 'exchanges' | 'topics' | 'priorities' | 'durable' | 'prefetch' | 'batchSize' | 'deadLetterQueue'> & {
     readonly url: string;
-    readonly exchanges: readonly string[];
-    readonly topics: readonly string[];
-    readonly priorities: readonly string[];
-    readonly durable: boolean;
-    readonly prefetch: number;
-    readonly batchSize: number;
-    readonly deadLetterQueue: string;
   };
   log(line: string): void;
 }

@@ -44,6 +44,7 @@ export class Field {
   /** The first non-null value (after the plugin), or null. */
   first(doc: unknown): unknown {
     if (this.path === null) return this.constant;
+    if (this.plugin === null && this.path.lookup) return this.path.lookup(doc) ?? null;
     const matches = this.path.find(doc);
     if (this.plugin === null) {
       for (const m of matches) if (m.value !== null && m.value !== undefined) return m.value;

@@ -584,6 +584,23 @@ export function pySplit(s: string, sep: string, maxSplit: number): string[] {
 export interface JsonPath {
   readonly text: string;
   find(data: unknown): Match[];
+  /**
+   * For a plain chain of field names (`$.payload.instance_id`, most paths of
+   * the definition files): the value found, or undefined; no matches built.
+   */
+  readonly lookup?: (data: unknown) => unknown;
+}
+
+/** The field names of `$.a.b.c` / `a.b.c`, or null for anything else. */
+function plainChain(node: Operand): string[] | null {
+  if (typeof node !== 'object') return null;
+  if (node.k === 'root') return [];
+  if (node.k === 'fields') return node.names.length === 1 && node.names[0] !== '*' ? [node.names[0]] : null;
+  if (node.k !== 'child') return null;
+  const left = plainChain(node.left);
+  const right = plainChain(node.right);
+  if (left === null || right === null || (node.right.k === 'root')) return null;
+  return [...left, ...right];
 }
 
 const cache = new Map<string, JsonPath>();
@@ -594,7 +611,19 @@ export function parseJsonPath(text: string): JsonPath {
   if (!p) {
     const ast = new Parser(tokenize(text), text).parseAll();
     const finder: Finder = typeof ast === 'object' ? compile(ast) : () => [wrap(ast)];
-    p = { text, find: (data) => finder(wrap(data)) };
+    const keys = plainChain(ast);
+    const lookup =
+      keys === null || keys.length === 0
+        ? undefined
+        : (data: unknown): unknown => {
+            let v = data;
+            for (let i = 0; i < keys.length; i++) {
+              if (!isDict(v) || !Object.hasOwn(v, keys[i])) return undefined;
+              v = v[keys[i]];
+            }
+            return v;
+          };
+    p = { text, find: (data) => finder(wrap(data)), lookup };
     cache.set(text, p);
   }
   return p;

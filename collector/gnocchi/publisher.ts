@@ -65,6 +65,8 @@ export class GnocchiPublisher {
   private readonly types = new Map<string, ResourceType>();
   private readonly policies = new Map<string, ArchivePolicy>();
   private readonly warned = new Set<string>();
+  /** original resource id → UUID (a SHA-1 each, for ids that are not UUIDs) */
+  private readonly uuids = new Map<string, string>();
 
   constructor(
     private readonly engine: Engine,
@@ -131,8 +133,9 @@ export class GnocchiPublisher {
    * has but the engine lacks (a crash between the two writes).
    */
   private async settleMetrics(ids: Iterable<string>): Promise<void> {
+    const pendingIds = new Set(this.pendingMetrics.map((m) => m.id));
     for (const id of ids) {
-      if (this.engine.hasMetric(id) || this.pendingMetrics.some((m) => m.id === id)) continue;
+      if (pendingIds.has(id) || this.engine.hasMetric(id)) continue;
       const m = await this.index.metrics.get(id);
       if (m) this.pendingMetrics.push({ id, policy: await this.policyOf(m.archivePolicyName) });
     }
@@ -209,7 +212,11 @@ export class GnocchiPublisher {
     extra: Record<string, unknown>,
     units: Map<string, string | null>,
   ): Promise<Map<string, string>> {
-    const id = resourceUuid(rid, this.creator);
+    let id = this.uuids.get(rid);
+    if (id === undefined) {
+      if (this.uuids.size > 1_000_000) this.uuids.clear();
+      this.uuids.set(rid, (id = resourceUuid(rid, this.creator)));
+    }
     const attrs = JSON.stringify(extra);
     const cached = this.known.get(id);
     if (cached && cached.attributes === attrs && [...units.keys()].every((m) => cached.metrics.has(m))) return cached.metrics;
@@ -223,17 +230,13 @@ export class GnocchiPublisher {
     };
     let resource = await this.index.resources.get(rd.resourceType, id);
     if (!resource) {
-      const body = parseResourceBody({ ...extra, id: rid, user_id: sample.user_id, project_id: sample.project_id }, type, this.creator, true);
       try {
-        const { resource: created, createdMetrics } = await this.index.resources.create(rd.resourceType, {
+        const { resource: created, createdMetrics } = await this.createResource(
+          type,
           id,
-          originalResourceId: rid,
-          creator: this.creator,
-          userId: body.userId,
-          projectId: body.projectId,
-          attributes: body.attributes,
-          metrics: await links(units.keys()),
-        });
+          { ...extra, id: rid, user_id: sample.user_id, project_id: sample.project_id },
+          await links(units.keys()),
+        );
         await this.created(createdMetrics);
         resource = created;
       } catch (err) {
@@ -247,6 +250,20 @@ export class GnocchiPublisher {
     const known: KnownResource = { type: rd.resourceType, metrics: new Map(Object.entries(resource.metrics)), attributes: attrs };
     this.known.set(id, known);
     return known.metrics;
+  }
+
+  /** Creates a resource from what Ceilometer would POST (`id` is the original id), checked as the API checks it. */
+  private createResource(type: ResourceType, id: string, body: Record<string, unknown>, metrics?: Record<string, { archivePolicyName: string; unit: string | null }>) {
+    const parsed = parseResourceBody(body, type, this.creator, true);
+    return this.index.resources.create(type.name, {
+      id,
+      originalResourceId: String(body.id),
+      creator: this.creator,
+      userId: parsed.userId,
+      projectId: parsed.projectId,
+      attributes: parsed.attributes,
+      metrics,
+    });
   }
 
   /** Adds the metrics it lacks and patches attributes that changed (a new revision, as a Gnocchi PATCH). */
@@ -311,16 +328,8 @@ export class GnocchiPublisher {
     const id = resourceUuid(rid, this.creator);
     const type = await this.typeOf(rd.resourceType);
     if (op === 'create') {
-      const body = parseResourceBody(attrs, type, this.creator, true);
       try {
-        await this.index.resources.create(rd.resourceType, {
-          id,
-          originalResourceId: rid,
-          creator: this.creator,
-          userId: body.userId,
-          projectId: body.projectId,
-          attributes: body.attributes,
-        });
+        await this.createResource(type, id, attrs);
         return 1;
       } catch (err) {
         if (err instanceof ResourceAlreadyExists) return 0;

@@ -5,20 +5,16 @@
  * when python3-ceilometer is installed).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { CORPUS_FILES, checkRecordedOracle, readCorpus, readExpected } from '../helpers/notification-corpus.js';
 import { EventBuildError, EventDefinitions } from '../../collector/events/event-definitions.js';
 import type { Event } from '../../tsdb/index/events.js';
 import { formatNaiveTimestamp } from '../../tsdb/time.js';
 import { PoisonMessage, toNotification } from '../../collector/notification.js';
 
 const EVENTS_YAML = '/work/shared/fixtures/ceilometer/event_definitions.yaml';
-const CORPUS = join(import.meta.dirname, '../fixtures/notifications');
-const ORACLE = join(import.meta.dirname, '../oracle/ceilometer_events.py');
 const hasCeilometer = existsSync('/usr/lib/python3/dist-packages/ceilometer/event/converter.py');
-const corpusFiles = readdirSync(CORPUS).filter((f) => f.endsWith('.json')).sort();
 
 /** Ceilometer's Trait dtype numbers. */
 const DTYPE = { string: 1, integer: 2, float: 3, datetime: 4 } as const;
@@ -47,29 +43,16 @@ function tallyEvent(defs: EventDefinitions, raw: unknown): unknown {
 describe('event definitions: the fixture event_definitions.yaml', () => {
   const defs = EventDefinitions.load(EVENTS_YAML);
 
-  for (const file of corpusFiles) {
+  for (const file of CORPUS_FILES) {
     it(`gives Ceilometer's events for ${file}`, () => {
-      const corpus = JSON.parse(readFileSync(join(CORPUS, file), 'utf8')) as unknown[];
-      const expected = JSON.parse(readFileSync(join(CORPUS, 'expected-events', file), 'utf8')) as unknown[];
+      const corpus = readCorpus(file);
+      const expected = readExpected('expected-events', file);
       assert.equal(corpus.length, expected.length);
       corpus.forEach((raw, i) => assert.deepEqual(tallyEvent(defs, raw), expected[i], `${file} #${i}`));
     });
   }
 
   it('agrees with Ceilometer run live on the whole corpus', { skip: hasCeilometer ? false : 'python3-ceilometer is not installed' }, () => {
-    const corpora = corpusFiles.map((f) => JSON.parse(readFileSync(join(CORPUS, f), 'utf8')) as unknown[]);
-    const out = execFileSync('/usr/bin/python3', [ORACLE], {
-      input: JSON.stringify({ event_definitions_yaml: EVENTS_YAML, notifications: corpora.flat() }),
-      encoding: 'utf8',
-      stdio: ['pipe', 'pipe', 'ignore'],
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    const live = JSON.parse(out) as unknown[];
-    let at = 0;
-    corpusFiles.forEach((file, k) => {
-      const expected = JSON.parse(readFileSync(join(CORPUS, 'expected-events', file), 'utf8')) as unknown;
-      assert.deepEqual(live.slice(at, at + corpora[k].length), expected, `${file}: the recorded oracle output is stale`);
-      at += corpora[k].length;
-    });
+    checkRecordedOracle('ceilometer_events.py', { event_definitions_yaml: EVENTS_YAML }, 'expected-events');
   });
 });

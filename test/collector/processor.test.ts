@@ -7,17 +7,17 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadResourceDefinitions } from '../../collector/gnocchi/resource-definitions.js';
 import type { MessageOutcome } from '../../collector/notification-processor.js';
+import { CORPUS_FILES, readCorpus, readExpected } from '../helpers/notification-corpus.js';
 import { CEILOMETER_FIXTURES, type CollectorStack, openCollectorStack } from '../helpers/collector-stack.js';
 
-const CORPUS = join(import.meta.dirname, '../fixtures/notifications');
-const files = readdirSync(CORPUS).filter((f) => f.endsWith('.json')).sort();
-const corpus = (f: string): unknown[] => JSON.parse(readFileSync(join(CORPUS, f), 'utf8')) as unknown[];
-const expectedSamples = (f: string): Record<string, unknown>[][] => JSON.parse(readFileSync(join(CORPUS, 'expected', f), 'utf8')) as Record<string, unknown>[][];
+const files = CORPUS_FILES;
+const corpus = readCorpus;
+const expectedSamples = (f: string): Record<string, unknown>[][] => readExpected('expected', f) as Record<string, unknown>[][];
 
 describe('collector: notifications into the store', () => {
   let s: CollectorStack;
