@@ -35,6 +35,30 @@ export interface Config {
   keystone_project_domain_name: string;
   /** how long a token's validation is reused (never past its expiry); 0: ask Keystone every time */
   keystone_cache_seconds: number;
+  /** RabbitMQ carrying the cloud's notifications, amqp://user:pass@host:5672/vhost; empty: HTTP ingest only */
+  amqp_url: string;
+  /** exchanges to bind to (comma-separated): Ceilometer's notification_control_exchanges */
+  amqp_exchanges: string;
+  /** oslo notification topics (comma-separated); the queues are <topic>.<priority> */
+  amqp_topics: string;
+  /** priorities consumed (comma-separated): samples come as info and sample, events as info and error */
+  amqp_priorities: string;
+  /** durability of exchanges and queues tally has to create: must match the services' amqp_durable_queues */
+  amqp_durable_queues: boolean;
+  /** unacknowledged notifications per queue */
+  amqp_prefetch: number;
+  /** notifications processed (and made durable) together */
+  amqp_batch_size: number;
+  /** where notifications that cannot be stored go, with the reason in a header */
+  amqp_dead_letter_queue: string;
+  /** meters.yaml files (comma-separated); empty: Ceilometer's own (collector/data) */
+  meter_definitions: string;
+  /** event_definitions.yaml; empty: Ceilometer's own */
+  event_definitions: string;
+  /** gnocchi_resources.yaml; empty: Ceilometer's own */
+  gnocchi_resources: string;
+  /** creator recorded on the resources and metrics the collector makes ("user:project") */
+  collector_creator: string;
 }
 
 export const DEFAULTS: Config = {
@@ -56,6 +80,18 @@ export const DEFAULTS: Config = {
   keystone_user_domain_name: 'Default',
   keystone_project_domain_name: 'Default',
   keystone_cache_seconds: 300,
+  amqp_url: '',
+  amqp_exchanges: 'nova,glance,neutron,cinder,heat,keystone,sahara,trove,zaqar,swift,ceilometer,magnum,dns,ironic,aodh',
+  amqp_topics: 'notifications',
+  amqp_priorities: 'info,sample,error',
+  amqp_durable_queues: false,
+  amqp_prefetch: 2000,
+  amqp_batch_size: 1000,
+  amqp_dead_letter_queue: 'tally.notifications.dead',
+  meter_definitions: '',
+  event_definitions: '',
+  gnocchi_resources: '',
+  collector_creator: 'tally:collector',
 };
 
 function coerce(key: keyof Config, raw: unknown): Config[keyof Config] {
@@ -110,6 +146,11 @@ export function checkKeystone(config: Config): void {
     throw new Error(`auth_mode keystone needs the service user tally validates tokens as: set ${missing.join(', ')}`);
   }
   if (config.keystone_cache_seconds < 0) throw new Error('config keystone_cache_seconds: expected 0 or more seconds');
+}
+
+/** A comma-separated config value as a list. */
+export function listOf(value: string): string[] {
+  return value.split(',').map((v) => v.trim()).filter(Boolean);
 }
 
 export function indexTarget(config: Config): string {

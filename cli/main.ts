@@ -12,12 +12,13 @@ interface ServerFlags {
   dataDir?: string;
   authMode?: string;
   indexUrl?: string;
+  amqpUrl?: string;
 }
 
 function serverConfig(flags: ServerFlags): Config {
   return loadConfig({
     file: flags.config,
-    flags: { host: flags.host, port: flags.port, data_dir: flags.dataDir, auth_mode: flags.authMode, index_url: flags.indexUrl },
+    flags: { host: flags.host, port: flags.port, data_dir: flags.dataDir, auth_mode: flags.authMode, index_url: flags.indexUrl, amqp_url: flags.amqpUrl },
   });
 }
 
@@ -28,7 +29,8 @@ function serverOptions(cmd: Command): Command {
     .option('--port <port>', 'port to listen on (default 8041, Gnocchi\'s)')
     .option('--data-dir <dir>', 'where embedded storage lives (default ./data)')
     .option('--auth-mode <mode>', 'noauth (default), basic or keystone')
-    .option('--index-url <url>', 'postgresql://… to keep the index in PostgreSQL instead of embedded PGlite');
+    .option('--index-url <url>', 'postgresql://… to keep the index in PostgreSQL instead of embedded PGlite')
+    .option('--amqp-url <url>', 'RabbitMQ carrying the cloud\'s notifications, amqp://user:pass@host:5672/ (default: none, HTTP ingest only)');
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -37,7 +39,11 @@ export async function main(argv: string[]): Promise<void> {
     .version('0.1.0');
 
   serverOptions(program.command('all-in-one'))
-    .description('run everything in one process on embedded storage: the Gnocchi-compatible API and background aggregation')
+    .description('run everything in one process on embedded storage: the Gnocchi-compatible API, background aggregation and the collector')
+    .action(async (flags: ServerFlags) => runUntilSignalled(serverConfig(flags)));
+
+  serverOptions(program.command('collector'))
+    .description('collect notifications (RabbitMQ with --amqp-url, and HTTP) into the store; the store and its API run in the same process')
     .action(async (flags: ServerFlags) => runUntilSignalled(serverConfig(flags)));
 
   serverOptions(program.command('api'))

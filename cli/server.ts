@@ -9,7 +9,9 @@ import type { AuthMode } from '../tsdb/api/auth.js';
 import { KeystoneAuth } from '../tsdb/api/keystone.js';
 import { type BackgroundProcessor, Engine } from '../tsdb/engine.js';
 import { Index } from '../tsdb/index/index.js';
-import { type Config, checkKeystone, indexTarget } from './config.js';
+import { type Config, checkKeystone, indexTarget, listOf } from './config.js';
+import { Collector } from '../collector/collector.js';
+import { collectorRoutes } from '../collector/http-ingest.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -45,23 +47,66 @@ export async function startServer(config: Config, say: (line: string) => void = 
       authMode,
       maxLimit: config.max_limit,
       logger: { level: config.log_level },
-      corsAllowedOrigins: config.cors_allowed_origin.split(',').map((o) => o.trim()).filter(Boolean),
+      corsAllowedOrigins: listOf(config.cors_allowed_origin),
       trustProxyHeaders: config.enable_proxy_headers_parsing,
     },
   });
+  // the collector: notifications from RabbitMQ (amqp_url) and over HTTP, into the store in-process
+  const collector = await Collector.start(engine, index, collectorOptions(config, say));
+  await app.register(collectorRoutes, { collector });
   const url = await app.listen({ host: config.host, port: config.port });
   say(`tally: Gnocchi v1 API listening on ${url} (auth: ${authMode instanceof KeystoneAuth ? `keystone, ${authMode.url}` : authMode})`);
   say(`tally: data in ${config.data_dir} (index: ${config.index_url ? 'PostgreSQL' : 'embedded PGlite'}; time series: embedded LMDB)`);
-  say('tally: no RabbitMQ collector yet: measures arrive over the HTTP API only');
+  say(
+    config.amqp_url
+      ? `tally: collecting notifications from ${redactedUrl(config.amqp_url)} (exchanges ${config.amqp_exchanges}; queues ${listOf(config.amqp_topics).join(',')}.{${config.amqp_priorities}})`
+      : `tally: no RabbitMQ configured (amqp_url): notifications arrive over HTTP only, POST ${url}/collector/notifications`,
+  );
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
+      await collector.stop();
       await app.close();
       await processor.stop();
       await engine.close();
       await index.close();
     })());
   return { url, app, stop };
+}
+
+const BUILT_IN_DEFINITIONS = join(import.meta.dirname, '..', 'collector', 'data');
+
+function collectorOptions(config: Config, say: (line: string) => void): Parameters<typeof Collector.start>[2] {
+  return {
+    meterDefinitions: config.meter_definitions ? listOf(config.meter_definitions) : [join(BUILT_IN_DEFINITIONS, 'meters.yaml')],
+    eventDefinitions: config.event_definitions || join(BUILT_IN_DEFINITIONS, 'event_definitions.yaml'),
+    gnocchiResources: config.gnocchi_resources || join(BUILT_IN_DEFINITIONS, 'gnocchi_resources.yaml'),
+    creator: config.collector_creator,
+    amqp: config.amqp_url
+      ? {
+          url: config.amqp_url,
+          exchanges: listOf(config.amqp_exchanges),
+          topics: listOf(config.amqp_topics),
+          priorities: listOf(config.amqp_priorities),
+          durable: config.amqp_durable_queues,
+          prefetch: config.amqp_prefetch,
+          batchSize: config.amqp_batch_size,
+          deadLetterQueue: config.amqp_dead_letter_queue,
+        }
+      : undefined,
+    log: say,
+  };
+}
+
+/** The URL without its password, for logs. */
+function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(invalid URL)';
+  }
 }
 
 /** Runs until SIGTERM or SIGINT, then stops gracefully: requests finish, storage is flushed and closed. */
