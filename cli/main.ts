@@ -47,8 +47,8 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (flags: ServerFlags) => runUntilSignalled(serverConfig(flags)));
 
   serverOptions(program.command('api'))
-    .description('run the Gnocchi-compatible API (with its aggregation worker)')
-    .action(async (flags: ServerFlags) => runUntilSignalled(serverConfig(flags)));
+    .description('run the Gnocchi-compatible API alone (with its aggregation worker): no collector, no Ceilometer resource types')
+    .action(async (flags: ServerFlags) => runUntilSignalled(serverConfig(flags), { collector: false }));
 
   program
     .command('tsdb-status')

@@ -35,7 +35,13 @@ function authModeOf(config: Config): AuthMode {
   });
 }
 
-export async function startServer(config: Config, say: (line: string) => void = console.log): Promise<RunningServer> {
+/** What a process runs besides the store and its API. */
+export interface Roles {
+  /** notifications from RabbitMQ and HTTP; makes Ceilometer's resource types and archive policies at start */
+  readonly collector: boolean;
+}
+
+export async function startServer(config: Config, say: (line: string) => void = console.log, roles: Roles = { collector: true }): Promise<RunningServer> {
   const authMode = authModeOf(config);
   const engine = Engine.open({ path: join(config.data_dir, 'tsdb') });
   const index = await Index.open(indexTarget(config), { defaults: config.create_default_archive_policies });
@@ -52,12 +58,12 @@ export async function startServer(config: Config, say: (line: string) => void = 
     },
   });
   // the collector: notifications from RabbitMQ (amqp_url) and over HTTP, into the store in-process
-  const collector = await Collector.start(engine, index, collectorOptions(config, say));
-  await app.register(collectorRoutes, { collector });
+  const collector = roles.collector ? await Collector.start(engine, index, collectorOptions(config, say)) : null;
+  if (collector) await app.register(collectorRoutes, { collector });
   const url = await app.listen({ host: config.host, port: config.port });
   say(`tally: Gnocchi v1 API listening on ${url} (auth: ${authMode instanceof KeystoneAuth ? `keystone, ${authMode.url}` : authMode})`);
   say(`tally: data in ${config.data_dir} (index: ${config.index_url ? 'PostgreSQL' : 'embedded PGlite'}; time series: embedded LMDB)`);
-  say(
+  if (collector) say(
     config.amqp_url
       ? `tally: collecting notifications from ${redactedUrl(config.amqp_url)} (exchanges ${config.amqp_exchanges}; queues ${listOf(config.amqp_topics).join(',')}.{${config.amqp_priorities}})`
       : `tally: no RabbitMQ configured (amqp_url): notifications arrive over HTTP only, POST ${url}/collector/notifications`,
@@ -65,7 +71,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      await collector.stop();
+      await collector?.stop();
       await app.close();
       await processor.stop();
       await engine.close();
@@ -110,8 +116,8 @@ function redactedUrl(url: string): string {
 }
 
 /** Runs until SIGTERM or SIGINT, then stops gracefully: requests finish, storage is flushed and closed. */
-export async function runUntilSignalled(config: Config): Promise<void> {
-  const server = await startServer(config);
+export async function runUntilSignalled(config: Config, roles?: Roles): Promise<void> {
+  const server = await startServer(config, console.log, roles);
   await new Promise<void>((resolve) => {
     const onSignal = (signal: string): void => {
       console.log(`tally: ${signal}, shutting down`);

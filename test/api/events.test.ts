@@ -35,7 +35,7 @@ describe('events API (Panko v2)', () => {
   };
 
   before(async () => {
-    server = await startTestServer();
+    server = await startTestServer({}, { collector: true });
     for (const f of ['nova', 'cinder', 'glance', 'others']) {
       const res = await fetch(`${server.url}/collector/notifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: readFileSync(join(CORPUS, `${f}.json`)) });
       assert.equal(res.status, 202, await res.text());
