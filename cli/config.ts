@@ -59,6 +59,8 @@ export interface Config {
   gnocchi_resources: string;
   /** creator recorded on the resources and metrics the collector makes ("user:project") */
   collector_creator: string;
+  /** a YAML file of Prometheus scrape configs (prometheus.yml's shape) to scrape into the store; empty: no scraping */
+  prometheus_scrape_config: string;
 }
 
 export const DEFAULTS: Config = {
@@ -92,6 +94,7 @@ export const DEFAULTS: Config = {
   event_definitions: '',
   gnocchi_resources: '',
   collector_creator: 'tally:collector',
+  prometheus_scrape_config: '',
 };
 
 function coerce(key: keyof Config, raw: unknown): Config[keyof Config] {

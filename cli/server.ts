@@ -12,6 +12,8 @@ import { Index } from '../tsdb/index/index.js';
 import { type Config, checkKeystone, indexTarget, listOf } from './config.js';
 import { Collector } from '../collector/collector.js';
 import { collectorRoutes } from '../collector/http-ingest.js';
+import { loadScrapeConfig } from '../collector/prometheus/scrape-config.js';
+import { startPrometheusScraper } from '../collector/prometheus/scraper.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -43,6 +45,7 @@ export interface Roles {
 
 export async function startServer(config: Config, say: (line: string) => void = console.log, roles: Roles = { collector: true }): Promise<RunningServer> {
   const authMode = authModeOf(config);
+  const scrapeConfig = roles.collector && config.prometheus_scrape_config ? loadScrapeConfig(config.prometheus_scrape_config) : null; // checked before storage opens
   const engine = Engine.open({ path: join(config.data_dir, 'tsdb') });
   const index = await Index.open(indexTarget(config), { defaults: config.create_default_archive_policies });
   const processor: BackgroundProcessor = engine.startProcessor({ intervalMs: config.processing_interval_ms, thread: true });
@@ -68,9 +71,13 @@ export async function startServer(config: Config, say: (line: string) => void = 
       ? `tally: collecting notifications from ${redactedUrl(config.amqp_url)} (exchanges ${config.amqp_exchanges}; queues ${listOf(config.amqp_topics).join(',')}.{${config.amqp_priorities}})`
       : `tally: no RabbitMQ configured (amqp_url): notifications arrive over HTTP only, POST ${url}/collector/notifications`,
   );
+  // Prometheus scraping (prometheus_scrape_config): started after the API, stopped first
+  const scraper = scrapeConfig ? startPrometheusScraper({ config: scrapeConfig, engine, index, log: app.log }) : null;
+  if (scraper) say(`tally: scraping ${scraper.targetCount} Prometheus targets in ${scraper.jobCount} jobs (${config.prometheus_scrape_config})`);
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
+      await scraper?.stop();
       await collector?.stop();
       await app.close();
       await processor.stop();

@@ -1,0 +1,117 @@
+/**
+ * Real Prometheus software on loopback for the scraper's tests: Debian's
+ * prometheus-node-exporter, Prometheus 2.42 itself, and an OpenMetrics
+ * exporter written with the Prometheus Python client. The Debian packages
+ * are installed when missing (test/lib/install-packages.sh); every process
+ * listens on 127.0.0.1 on a free port and is stopped by `stop()`.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
+export const PROMETHEUS = '/usr/bin/prometheus';
+const PYTHON = '/usr/bin/python3';
+
+/** Installs the Debian packages of these tests if missing (idempotent, quick when present). */
+export function ensurePrometheusPackages(): void {
+  execFileSync(
+    'bash',
+    ['-c', '. test/lib/install-packages.sh && install_packages /tmp/tally-prometheus-apt.log prometheus prometheus-node-exporter python3-prometheus-client || { tail -20 /tmp/tally-prometheus-apt.log >&2; exit 1; }'],
+    { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Service {
+  readonly url: string;
+  readonly port: number;
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function waitFor(url: string, child: ChildProcess, what: string, output: () => string, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}: ${output()}`);
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not answer ${url} within ${timeoutMs} ms: ${output()}`);
+}
+
+async function start(what: string, command: string, args: string[], port: number, readyPath: string, cleanup: () => void = () => undefined): Promise<Service> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const keep = (d: Buffer): void => {
+    log = (log + d.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    cleanup();
+  };
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(`${url}${readyPath}`, child, what, () => log);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url, port, process: child, stop };
+}
+
+/** prometheus-node-exporter on 127.0.0.1 (on `port`, else a free one), optionally reading *.prom files from `textfileDir`. */
+export async function startNodeExporter(options: { textfileDir?: string; port?: number } = {}): Promise<Service> {
+  const port = options.port ?? (await freePort());
+  const args = [`--web.listen-address=127.0.0.1:${port}`];
+  if (options.textfileDir) args.push(`--collector.textfile.directory=${options.textfileDir}`);
+  return start('prometheus-node-exporter', NODE_EXPORTER, args, port, '/metrics');
+}
+
+/** Prometheus 2.42 with this configuration (YAML), its TSDB in a temporary folder. */
+export async function startPrometheus(configYaml: string): Promise<Service> {
+  const dir = mkdtempSync(join(tmpdir(), 'tally-prometheus-'));
+  writeFileSync(join(dir, 'prometheus.yml'), configYaml);
+  const port = await freePort();
+  const args = [
+    `--config.file=${join(dir, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+  ];
+  return start('prometheus', PROMETHEUS, args, port, '/-/ready', () => rmSync(dir, { recursive: true, force: true }));
+}
+
+/** test/helpers/openmetrics-exporter.py (Prometheus Python client): OpenMetrics with exemplars, units, _created. */
+export async function startOpenMetricsExporter(): Promise<Service> {
+  const port = await freePort();
+  return start('openmetrics-exporter.py', PYTHON, [join(ROOT, 'test', 'helpers', 'openmetrics-exporter.py'), String(port)], port, '/metrics');
+}
