@@ -206,9 +206,9 @@ export class Engine {
     return this.store.metrics.getCount();
   }
 
-  /** Whether the metric exists here (no I/O after its first use). */
+  /** Whether the metric exists (a key lookup: its record is not decoded). */
   hasMetric(metricId: string): boolean {
-    return this.planOf(metricId) !== undefined;
+    return this.store.metrics.doesExist(metricId);
   }
 
   policyOf(metricId: string): ArchivePolicy {
@@ -261,7 +261,8 @@ export class Engine {
     const encoded: Buffer[] = [];
     for (let b = 0; b < batches.length; b++) {
       const { metricId, timestamps, values } = batches[b];
-      if (!this.planOf(metricId)) throw new MetricNotFoundError(metricId);
+      // existence is all ingest needs: the record (the policy) is read when the measures are aggregated
+      if (!this.store.metrics.doesExist(metricId)) throw new MetricNotFoundError(metricId);
       encoded.push(encodeIncoming(b, timestamps, values));
     }
     // every put of this turn goes into one LMDB transaction: measures and keys land together or not at all
