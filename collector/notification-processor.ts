@@ -12,7 +12,7 @@ import { MetricNotFoundError } from '../tsdb/errors.js';
 import type { Event } from '../tsdb/index/events.js';
 import type { Index } from '../tsdb/index/index.js';
 import { EventBuildError, type EventDefinitions } from './events/event-definitions.js';
-import type { GnocchiPublisher, TaggedSample } from './gnocchi/publisher.js';
+import type { GnocchiPublisher, PreparedMeasures, TaggedSample } from './gnocchi/publisher.js';
 import { type MeterDefinitions, SampleBuildError } from './meters/meter-definitions.js';
 import { pollingSamples } from './meters/polling-samples.js';
 import { type Notification, PoisonMessage, toNotification } from './notification.js';
@@ -81,8 +81,8 @@ export class NotificationProcessor {
     const written = engine.writtenKeys(notifications.flatMap((n) => (n ? [keyOf(n.message.metadata.message_id)] : [])));
     const keys: string[] = [];
     const seen = new Set<string>();
-    const samples: TaggedSample[] = [];
-    const events: Event[] = [];
+    // per message, in order: its event, its samples (Ceilometer's agent runs the event pipeline first)
+    const work: { event: Event | null; samples: TaggedSample[] }[] = [];
     notifications.forEach((n, i) => {
       if (!n) return;
       const key = keyOf(n.message.metadata.message_id);
@@ -92,37 +92,59 @@ export class NotificationProcessor {
       }
       seen.add(key);
       keys.push(key);
+      const item: { event: Event | null; samples: TaggedSample[] } = { event: null, samples: [] };
+      work.push(item);
       try {
         const made = n.message.event_type === 'telemetry.polling' ? pollingSamples(n) : meters.samples(n);
-        for (const sample of made) samples.push({ sample, tag: i });
+        for (const sample of made) item.samples.push({ sample, tag: i });
       } catch (err) {
         if (!(err instanceof SampleBuildError)) throw err;
         fail(i, `samples of ${n.message.event_type}: ${err.message}`);
       }
       try {
-        const e = eventDefs.event(n);
-        if (e) events.push(e);
+        item.event = eventDefs.event(n);
       } catch (err) {
         if (!(err instanceof EventBuildError)) throw err;
         fail(i, `event of ${n.message.event_type}: ${err.message}`);
       }
     });
 
-    this.stats.events += await index.events.add(events);
-    this.stats.samples += samples.length;
-    let prepared = await publisher.prepare(samples);
+    this.stats.events += await index.events.add(work.flatMap((w) => (w.event ? [w.event] : [])));
+    // resources change message by message, as each notification is published on its own in
+    // Ceilometer (one revision per change, the event's changes before its samples'); all of it
     // before the write that records the messages as done: a crash in between replays them
-    await publisher.applyEvents(events);
+    const stage = async (): Promise<PreparedMeasures> => {
+      const byMetric = new Map<string, { timestamps: number[]; values: number[] }>();
+      const failures = new Map<number, string>();
+      let skipped = 0;
+      for (const w of work) {
+        if (w.event) await publisher.applyEvents([w.event]);
+        if (w.samples.length === 0) continue;
+        const p = await publisher.prepare(w.samples);
+        for (const b of p.batches) {
+          const m = byMetric.get(b.metricId);
+          if (m) {
+            for (let k = 0; k < b.timestamps.length; k++) m.timestamps.push(b.timestamps[k]);
+            for (let k = 0; k < b.values.length; k++) m.values.push(b.values[k]);
+          } else byMetric.set(b.metricId, { timestamps: Array.from(b.timestamps), values: Array.from(b.values) });
+        }
+        for (const [i, reason] of p.failures) failures.set(i, reason);
+        skipped += p.skipped;
+      }
+      return { batches: [...byMetric].map(([metricId, m]) => ({ metricId, ...m })), failures, skipped };
+    };
+    let prepared = await stage();
     try {
       await engine.addMeasures(prepared.batches, keys);
     } catch (err) {
       if (!(err instanceof MetricNotFoundError)) throw err;
       // a metric was deleted through the API since it was looked up: look again, once
       publisher.forget();
-      prepared = await publisher.prepare(samples);
+      prepared = await stage();
       await engine.addMeasures(prepared.batches, keys);
     }
     for (const [i, reason] of prepared.failures) fail(i, reason);
+    this.stats.samples += work.reduce((n, w) => n + w.samples.length, 0);
     this.stats.skippedSamples += prepared.skipped;
     for (const b of prepared.batches) this.stats.measures += b.timestamps.length;
     this.stats.deadLettered += outcomes.filter((o) => o !== null).length;
