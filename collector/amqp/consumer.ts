@@ -83,7 +83,8 @@ export const CONSUMER_DEFAULTS: Omit<NotificationConsumerOptions, 'url'> = {
   batchWaitMs: 50,
   deadLetterQueue: DEFAULT_DEAD_LETTER_QUEUE,
   connectionName: 'tally-collector',
-  heartbeatSeconds: 10,
+  // a batch meeting thousands of new resources can hold the event loop for seconds (PGlite runs on it)
+  heartbeatSeconds: 30,
   reconnectMinMs: 500,
   reconnectMaxMs: 30_000,
   retryMinMs: 1000,

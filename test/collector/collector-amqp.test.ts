@@ -71,13 +71,15 @@ describe('collector: RabbitMQ into the store across crashes and dropped connecti
   let output = '';
 
   const startTally = async (): Promise<void> => {
+    const from = output.length;
     child = spawn(process.execPath, [join(ROOT, 'bin/tally.js'), 'all-in-one', '--config', join(dir, 'tally.yaml')], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, TALLY_LOG_LEVEL: 'warn' },
     });
     child.stdout!.setEncoding('utf8').on('data', (s: string) => (output += s));
     child.stderr!.setEncoding('utf8').on('data', (s: string) => (output += s));
-    await waitFor(() => output.includes('listening on'), 60_000, 'tally to listen', () => output.slice(-2000));
+    // this process's own line, not the one a killed predecessor printed
+    await waitFor(() => output.includes('listening on', from), 60_000, 'tally to listen', () => output.slice(-2000));
   };
   const api = async (path: string): Promise<unknown> => {
     const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { 'x-user-id': 'admin', 'x-project-id': 'admin', 'x-roles': 'admin' } });

@@ -138,7 +138,7 @@ scrape_configs:
     static_configs: [{ targets: ['127.0.0.1:${deadPort}'] }]
 `,
   );
-  tally = await startTestServer({ prometheus_scrape_config: config });
+  tally = await startTestServer({ prometheus_scrape_config: config }, { collector: true });
   // a policy keeping every scrape (1 s, last value) for what these tests read
   await api('/v1/archive_policy', {
     method: 'POST',
