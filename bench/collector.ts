@@ -127,7 +127,7 @@ async function main(): Promise<void> {
   for (const x of EXCHANGES) await ch.deleteExchange(x);
   await model.close();
 
-  console.log(`\n${fmt(COUNT)} notifications (50% compute.instance.exists, 20% volume.exists, 30% telemetry.polling of 10 samples), ${fmt(samplesTotal)} samples; stored: ${fmt(st.measures)} measures, ${fmt(st.events)} events\n`);
+  console.log(`\n${fmt(COUNT)} notifications (50% compute.instance.exists, 20% volume.exists, 30% telemetry.polling of 10 samples), ${fmt(samplesTotal)} samples; stored: ${fmt(st.measures)} measures, ${fmt(st.events)} events; ${fmt(st.skippedSamples)} samples skipped as Ceilometer's publisher skips them, ${fmt(st.deadLettered)} notifications dead-lettered\n`);
   console.log('| path | notifications/s | samples/s | CPU s per 100k notifications | peak RSS |');
   console.log('|---|---|---|---|---|');
   for (const r of rows) {
