@@ -13,10 +13,9 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../tsdb/api/http-error.js';
 import type { Collector } from './collector.js';
+import { isMapping } from './definitions/python-values.js';
 import { NotificationProcessor } from './notification-processor.js';
 import { PoisonMessage } from './notification.js';
-
-const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A polling agent's sample as the notification its agent would have sent (one per sample, so each is deduplicated alone). */
 function pollingNotification(sample: unknown, i: number): Record<string, unknown> {

@@ -7,12 +7,12 @@
  * again (redelivered after a crash between that write and its
  * acknowledgement) is recognised by its id and not counted twice.
  */
-import type { Engine } from '../tsdb/engine.js';
+import type { Engine, MeasureBatch } from '../tsdb/engine.js';
 import { MetricNotFoundError } from '../tsdb/errors.js';
 import type { Event } from '../tsdb/index/events.js';
 import type { Index } from '../tsdb/index/index.js';
 import { EventBuildError, type EventDefinitions } from './events/event-definitions.js';
-import type { GnocchiPublisher, PreparedMeasures, TaggedSample } from './gnocchi/publisher.js';
+import { type GnocchiPublisher, StagedMeasures, type TaggedSample } from './gnocchi/publisher.js';
 import { type MeterDefinitions, SampleBuildError } from './meters/meter-definitions.js';
 import { pollingSamples } from './meters/polling-samples.js';
 import { type Notification, PoisonMessage, toNotification } from './notification.js';
@@ -113,25 +113,13 @@ export class NotificationProcessor {
     // resources change message by message, as each notification is published on its own in
     // Ceilometer (one revision per change, the event's changes before its samples'); all of it
     // before the write that records the messages as done: a crash in between replays them
-    const stage = async (): Promise<PreparedMeasures> => {
-      const byMetric = new Map<string, { timestamps: number[]; values: number[] }>();
-      const failures = new Map<number, string>();
-      let skipped = 0;
+    const stage = async (): Promise<{ staged: StagedMeasures; batches: MeasureBatch[] }> => {
+      const staged = new StagedMeasures();
       for (const w of work) {
         if (w.event) await publisher.applyEvents([w.event]);
-        if (w.samples.length === 0) continue;
-        const p = await publisher.prepare(w.samples);
-        for (const b of p.batches) {
-          const m = byMetric.get(b.metricId);
-          if (m) {
-            for (let k = 0; k < b.timestamps.length; k++) m.timestamps.push(b.timestamps[k]);
-            for (let k = 0; k < b.values.length; k++) m.values.push(b.values[k]);
-          } else byMetric.set(b.metricId, { timestamps: Array.from(b.timestamps), values: Array.from(b.values) });
-        }
-        for (const [i, reason] of p.failures) failures.set(i, reason);
-        skipped += p.skipped;
+        if (w.samples.length > 0) await publisher.stage(w.samples, staged);
       }
-      return { batches: [...byMetric].map(([metricId, m]) => ({ metricId, ...m })), failures, skipped };
+      return { staged, batches: await publisher.batches(staged) };
     };
     let prepared = await stage();
     try {
@@ -143,9 +131,9 @@ export class NotificationProcessor {
       prepared = await stage();
       await engine.addMeasures(prepared.batches, keys);
     }
-    for (const [i, reason] of prepared.failures) fail(i, reason);
+    for (const [i, reason] of prepared.staged.failures) fail(i, reason);
     this.stats.samples += work.reduce((n, w) => n + w.samples.length, 0);
-    this.stats.skippedSamples += prepared.skipped;
+    this.stats.skippedSamples += prepared.staged.skipped;
     for (const b of prepared.batches) this.stats.measures += b.timestamps.length;
     this.stats.deadLettered += outcomes.filter((o) => o !== null).length;
     return outcomes;

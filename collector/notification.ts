@@ -4,6 +4,8 @@
  * `_context_*` keys moved into `ctxt`, the priority lower-cased
  * (oslo_messaging's unpack_context and NotificationDispatcher).
  */
+import { isMapping } from './definitions/python-values.js';
+
 export interface NotificationMessage {
   readonly ctxt: Readonly<Record<string, unknown>>;
   readonly publisher_id: unknown;
@@ -21,7 +23,6 @@ export interface Notification {
 /** A message that can never be processed: it goes to the dead-letter queue with this reason. */
 export class PoisonMessage extends Error {}
 
-const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The inner message of an oslo envelope ({"oslo.version": "2.0", "oslo.message": "<json>"}), or the body itself. */
 export function unwrapEnvelope(body: unknown): Record<string, unknown> {

@@ -4,6 +4,7 @@
  * `{fields, plugin}`. In single-value mode the first non-null match wins.
  */
 import { type JsonPath, type Match, parseJsonPath, pathOf } from './jsonpath.js';
+import { isMapping } from './python-values.js';
 import { DefinitionError, type TraitPlugin, makePlugin } from './trait-plugins.js';
 
 export class Field {
@@ -66,8 +67,4 @@ export class Field {
   private viaPlugin(matches: readonly Match[]): unknown[] {
     return this.plugin!.values(matches.map((m) => [pathOf(m), m.value] as const)).filter((v) => v !== null && v !== undefined);
   }
-}
-
-export function isMapping(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -7,6 +7,7 @@
  * wraps a scalar into a list, and values follow Python's operators. The
  * grammar and its precedences are in DEFINITIONS.md beside this file.
  */
+import { ConversionError, isMapping, pyInt } from './python-values.js';
 
 /** One match: a value and where it was found (for plugins that look at paths). */
 export interface Match {
@@ -323,13 +324,12 @@ function namedOperator(text: string, src: string): Node {
 
 type Finder = (m: Match) => Match[];
 
-const isDict = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const wrap = (value: unknown): Match => ({ value, step: null, parent: null });
 
 /** Python's len(): strings, lists, dicts. */
 function pyLen(v: unknown): number | null {
   if (typeof v === 'string' || Array.isArray(v)) return v.length;
-  if (isDict(v)) return Object.keys(v).length;
+  if (isMapping(v)) return Object.keys(v).length;
   return null;
 }
 
@@ -380,11 +380,13 @@ function pyCompare(op: string, a: unknown, b: unknown): boolean {
 }
 
 /** Python's int(value) for a filter compared with an integer; null where int() raises. */
-function pyInt(v: unknown): number | null {
-  if (typeof v === 'boolean') return Number(v);
-  if (typeof v === 'number') return Math.trunc(v);
-  if (typeof v === 'string' && /^\s*[-+]?\d+\s*$/.test(v)) return Number(v);
-  return null;
+function intOrNull(v: unknown): number | null {
+  try {
+    return pyInt(v);
+  } catch (err) {
+    if (err instanceof ConversionError) return null;
+    throw err;
+  }
 }
 
 function compile(node: Node): Finder {
@@ -403,10 +405,10 @@ function compile(node: Node): Finder {
       const { names } = node;
       if (names.length === 1 && names[0] !== '*') {
         const name = names[0];
-        return (m) => (isDict(m.value) && Object.hasOwn(m.value, name) ? [{ value: m.value[name], step: name, parent: m }] : []);
+        return (m) => (isMapping(m.value) && Object.hasOwn(m.value, name) ? [{ value: m.value[name], step: name, parent: m }] : []);
       }
       return (m) => {
-        if (!isDict(m.value)) return [];
+        if (!isMapping(m.value)) return [];
         const v = m.value;
         const keys = names.includes('*') ? Object.keys(v) : names;
         const out: Match[] = [];
@@ -463,7 +465,7 @@ function compile(node: Node): Finder {
         for (const r of right(m)) out.push(r);
         const v = m.value;
         if (Array.isArray(v)) v.forEach((x, i) => recurse({ value: x, step: `[${i}]`, parent: m }, out));
-        else if (isDict(v)) for (const k of Object.keys(v)) recurse({ value: v[k], step: k, parent: m }, out);
+        else if (isMapping(v)) for (const k of Object.keys(v)) recurse({ value: v[k], step: k, parent: m }, out);
       };
       return (m) => {
         const out: Match[] = [];
@@ -517,7 +519,7 @@ function compile(node: Node): Finder {
             if (e.op === null) return true;
             return found.some((f) => {
               if (f.value === null || f.value === undefined) return false;
-              const v = e.isInt ? pyInt(f.value) : f.value;
+              const v = e.isInt ? intOrNull(f.value) : f.value;
               return v !== null && pyCompare(e.op!, v, typeof e.value === 'boolean' ? Number(e.value) : e.value);
             });
           });
@@ -530,9 +532,9 @@ function compile(node: Node): Finder {
       const by = node.by.map((b) => ({ find: compile(b.path), reverse: b.reverse }));
       return (m) => {
         const v = m.value;
-        if (isDict(v) && by.length > 0) return [m];
-        if (!isDict(v) && !Array.isArray(v)) return [m];
-        const items: unknown[] = isDict(v) ? Object.keys(v) : [...v];
+        if (isMapping(v) && by.length > 0) return [m];
+        if (!isMapping(v) && !Array.isArray(v)) return [m];
+        const items: unknown[] = isMapping(v) ? Object.keys(v) : [...v];
         if (by.length === 0) items.sort((a, b) => (pyCompare('<', a, b) ? -1 : pyCompare('<', b, a) ? 1 : 0));
         else {
           items.sort((a, b) => {
@@ -618,7 +620,7 @@ export function parseJsonPath(text: string): JsonPath {
         : (data: unknown): unknown => {
             let v = data;
             for (let i = 0; i < keys.length; i++) {
-              if (!isDict(v) || !Object.hasOwn(v, keys[i])) return undefined;
+              if (!isMapping(v) || !Object.hasOwn(v, keys[i])) return undefined;
               v = v[keys[i]];
             }
             return v;

@@ -8,6 +8,11 @@ import { pythonFloat } from '../../tsdb/api/python-json.js';
 
 export class ConversionError extends Error {}
 
+/** A JSON object (what Ceilometer's code tests with isinstance(v, dict)). */
+export function isMapping(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 function reprString(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = quote;

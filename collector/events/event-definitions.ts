@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { fnmatch } from '../../tsdb/index/archive-policies.js';
-import { Field, isMapping } from '../definitions/field.js';
+import { Field } from '../definitions/field.js';
+import { isMapping } from '../definitions/python-values.js';
 import { type PyDateTime, parseIsoTime } from '../definitions/python-time.js';
 import { ConversionError, pyFloat, pyInt, pyStr } from '../definitions/python-values.js';
 import { DefinitionError } from '../definitions/trait-plugins.js';

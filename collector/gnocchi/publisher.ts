@@ -30,12 +30,14 @@ export interface TaggedSample {
   readonly tag: number;
 }
 
-export interface PreparedMeasures {
-  readonly batches: MeasureBatch[];
+/** Measures staged notification by notification, written together at the end of a batch. */
+export class StagedMeasures {
+  /** metric id → its measures */
+  readonly byMetric = new Map<string, { timestamps: number[]; values: number[] }>();
   /** messages whose samples could not be stored, with why */
-  readonly failures: Map<number, string>;
+  readonly failures = new Map<number, string>();
   /** samples skipped as Ceilometer's publisher skips them (no resource definition, no numeric volume) */
-  readonly skipped: number;
+  skipped = 0;
 }
 
 interface KnownResource {
@@ -144,27 +146,29 @@ export class GnocchiPublisher {
     await this.engine.ensureMetrics(pending);
   }
 
-  /** Resources and metrics for these samples, and their measures grouped by metric. */
-  async prepare(samples: readonly TaggedSample[]): Promise<PreparedMeasures> {
-    const failures = new Map<number, string>();
-    let skipped = 0;
+  /**
+   * Resources and metrics for these samples (one notification's: Ceilometer
+   * publishes each on its own), their measures added to `staged`.
+   */
+  async stage(samples: readonly TaggedSample[], staged: StagedMeasures): Promise<void> {
+    const { byMetric, failures } = staged;
     // resource id → its definition, its samples, and the attributes they give (later samples win)
     const groups = new Map<string, { rd: ResourceDefinition; first: Sample; items: { tag: number; metric: string; unit: string | null; t: number; v: number }[]; extra: Record<string, unknown> }>();
     for (const { sample, tag } of samples) {
       const rd = this.definitions.byMetric.get(sample.name);
       if (!rd) {
-        skipped++;
+        staged.skipped++;
         this.warnOnce(`metric:${sample.name}`, `collector: metric ${sample.name} is not handled by Gnocchi (no resource definition names it)`);
         continue;
       }
       const v = typeof sample.volume === 'number' ? sample.volume : typeof sample.volume === 'string' && sample.volume.trim() !== '' ? Number(sample.volume) : NaN;
       if (!Number.isFinite(v)) {
-        skipped++;
+        staged.skipped++;
         this.warnOnce(`volume:${sample.name}`, `collector: ${sample.name}: samples without a numeric volume are skipped (got ${JSON.stringify(sample.volume)})`);
         continue;
       }
       if (typeof sample.resource_id !== 'string' || sample.resource_id === '') {
-        skipped++;
+        staged.skipped++;
         this.warnOnce(`rid:${sample.name}`, `collector: ${sample.name}: samples without a resource id are skipped`);
         continue;
       }
@@ -182,7 +186,6 @@ export class GnocchiPublisher {
       g.items.push({ tag, metric: sample.name, unit: typeof sample.unit === 'string' ? sample.unit : null, t, v });
     }
 
-    const byMetric = new Map<string, { timestamps: number[]; values: number[] }>();
     for (const [rid, g] of groups) {
       let metrics: Map<string, string>;
       try {
@@ -200,8 +203,12 @@ export class GnocchiPublisher {
         m.values.push(i.v);
       }
     }
-    await this.settleMetrics(byMetric.keys());
-    return { batches: [...byMetric].map(([metricId, m]) => ({ metricId, ...m })), failures, skipped };
+  }
+
+  /** The staged measures as the engine takes them, once the engine knows every metric they name. */
+  async batches(staged: StagedMeasures): Promise<MeasureBatch[]> {
+    await this.settleMetrics(staged.byMetric.keys());
+    return [...staged.byMetric].map(([metricId, m]) => ({ metricId, ...m }));
   }
 
   /** The resource's metric ids by name, creating the resource, its metrics, or patching its attributes as needed. */

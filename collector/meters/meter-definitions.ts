@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { Field, isMapping } from '../definitions/field.js';
+import { Field } from '../definitions/field.js';
+import { isMapping } from '../definitions/python-values.js';
 import { pyIsoFormat, parseIsoTime } from '../definitions/python-time.js';
 import { pythonMatchRegExp } from '../definitions/python-regex.js';
 import { DefinitionError } from '../definitions/trait-plugins.js';

@@ -4,11 +4,10 @@
  * Ceilometer's metering-message form (publisher/utils.py
  * meter_message_from_counter), taken as they are (telemetry/notifications.py).
  */
+import { isMapping } from '../definitions/python-values.js';
 import type { Notification } from '../notification.js';
 import { SampleBuildError } from './meter-definitions.js';
 import type { Sample } from './sample.js';
-
-const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function pollingSamples({ priority, message }: Notification): Sample[] {
   if (priority !== 'sample' && priority !== 'info') return [];

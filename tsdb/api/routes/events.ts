@@ -82,7 +82,8 @@ function eventFilter(terms: ReturnType<typeof queryTerms>): EventFilter {
       continue;
     }
     if (t.field === 'start_timestamp' || t.field === 'end_timestamp') {
-      if (!['lt', 'le', 'gt', 'ge'].includes(t.op) && t.op !== 'eq') {
+      // every operator but ne: the bound is inclusive whichever is given (pankoclient always sends eq)
+      if (t.op === 'ne') {
         throw new ClientError(400, `Operator ${t.op} is not supported. The supported operators are: ('lt', 'le', 'gt', 'ge')`);
       }
       if (t.field === 'start_timestamp') f.start = timestampOf(t.value);
