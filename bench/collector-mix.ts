@@ -1,6 +1,6 @@
 /**
  * The notification mix of bench/collector.ts: nova's compute.instance.exists
- * (5 samples), cinder's volume.exists (1), polling agents' telemetry.polling
+ * (4 samples: memory, vcpus, root and ephemeral disk), cinder's volume.exists (1), polling agents' telemetry.polling
  * batches (10), over 2,000 instances and 1,000 volumes.
  */
 import { randomUUID } from 'node:crypto';
@@ -29,7 +29,7 @@ export function notificationMix(i: number, t: Date): { exchange: string; routing
       audit_period_beginning: '2024-05-13T09:00:00.000000', audit_period_ending: '2024-05-13T10:00:00.000000',
     };
     const msg = osloNotification({ eventType: 'compute.instance.exists', publisherId: `nova-compute:compute-${i % 40}`, timestamp: t, payload, context: { user_id: USER, project_id: PROJECT, request_id: `req-${i}` } });
-    return { exchange: EXCHANGES[0], routingKey: `${TOPIC}.info`, body: osloEnvelope(msg), samples: 5 };
+    return { exchange: EXCHANGES[0], routingKey: `${TOPIC}.info`, body: osloEnvelope(msg), samples: 4 };
   }
   if (kind < 7) {
     const payload = { volume_id: volumes[i % volumes.length], tenant_id: PROJECT, user_id: USER, size: 10 + (i % 90), display_name: `vol-${i % volumes.length}`, volume_type: 'lvm', status: 'available' };

@@ -67,7 +67,6 @@ export class NotificationProcessor {
     const fail = (i: number, reason: string): void => {
       if (outcomes[i] === null) outcomes[i] = { deadLetter: reason };
     };
-    this.stats.messages += bodies.length;
 
     const notifications: (Notification | null)[] = bodies.map((b, i) => {
       try {
@@ -135,6 +134,8 @@ export class NotificationProcessor {
     this.stats.samples += work.reduce((n, w) => n + w.samples.length, 0);
     this.stats.skippedSamples += prepared.staged.skipped;
     for (const b of prepared.batches) this.stats.measures += b.timestamps.length;
+    // counted once done: a batch that fails is delivered again and counted then
+    this.stats.messages += bodies.length;
     this.stats.deadLettered += outcomes.filter((o) => o !== null).length;
     return outcomes;
   }
