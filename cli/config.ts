@@ -61,6 +61,51 @@ export interface Config {
   collector_creator: string;
   /** a YAML file of Prometheus scrape configs (prometheus.yml's shape) to scrape into the store; empty: no scraping */
   prometheus_scrape_config: string;
+  /** `tally alarms`: its own port (Aodh's) */
+  alarms_port: number;
+  /** `tally alarms`: the Gnocchi-compatible API alarms read (tally's, or a real Gnocchi) */
+  gnocchi_url: string;
+  /** how `tally alarms` authenticates to gnocchi_url: basic (user gnocchi_user), noauth (admin identity headers) or keystone (tally's service token) */
+  gnocchi_auth_mode: 'noauth' | 'basic' | 'keystone';
+  gnocchi_user: string;
+  gnocchi_password: string;
+  /** `tally alarms`: postgresql://… for the alarm tables; empty: PGlite under data_dir/alarms */
+  alarm_index_url: string;
+  /** seconds between evaluation cycles (must divide a minute, an hour or a day); 0: no evaluation */
+  evaluation_interval: number;
+  /** seconds added to evaluation windows for reporting and ingestion lag (Aodh's additional_ingestion_lag) */
+  additional_ingestion_lag: number;
+  /** how long event alarms are cached per project, seconds (Aodh's event_alarm_cache_ttl) */
+  event_alarm_cache_ttl: number;
+  /** alarms per user (-1: no limit) */
+  user_alarm_quota: number;
+  /** alarms per project when it has no quota of its own (-1: no limit) */
+  project_alarm_quota: number;
+  /** actions per state of an alarm (≤ 0: no limit) */
+  alarm_max_actions: number;
+  /** record alarm changes in their history */
+  record_history: boolean;
+  /** the project whose resources count as a member's when they carry its project_id (Aodh's gnocchi_external_project_owner); empty: the collector's (collector_creator) */
+  alarm_external_project_owner: string;
+  /** webhook timeout, seconds */
+  notifier_timeout: number;
+  /** delivery attempts of a notification before it is given up */
+  notifier_max_attempts: number;
+  /** first retry delay, seconds; doubled on each attempt up to 5 minutes */
+  notifier_retry_base: number;
+  /** verify https webhooks' certificates (an action's ?aodh-alarm-ssl-verify=0|1 overrides) */
+  rest_notifier_ssl_verify: boolean;
+  rest_notifier_ca_bundle_certificate_path: string;
+  rest_notifier_certificate_file: string;
+  rest_notifier_certificate_key: string;
+  /** mailto: actions go through this SMTP server */
+  smtp_host: string;
+  smtp_port: number;
+  /** TLS from the start (port 465); otherwise STARTTLS when offered */
+  smtp_secure: boolean;
+  smtp_user: string;
+  smtp_password: string;
+  smtp_from: string;
 }
 
 export const DEFAULTS: Config = {
@@ -95,6 +140,33 @@ export const DEFAULTS: Config = {
   gnocchi_resources: '',
   collector_creator: 'tally:collector',
   prometheus_scrape_config: '',
+  alarms_port: 8042,
+  gnocchi_url: 'http://127.0.0.1:8041',
+  gnocchi_auth_mode: 'basic',
+  gnocchi_user: 'admin',
+  gnocchi_password: '',
+  alarm_index_url: '',
+  evaluation_interval: 60,
+  additional_ingestion_lag: 0,
+  event_alarm_cache_ttl: 60,
+  user_alarm_quota: -1,
+  project_alarm_quota: -1,
+  alarm_max_actions: -1,
+  record_history: true,
+  alarm_external_project_owner: '',
+  notifier_timeout: 10,
+  notifier_max_attempts: 10,
+  notifier_retry_base: 2,
+  rest_notifier_ssl_verify: true,
+  rest_notifier_ca_bundle_certificate_path: '',
+  rest_notifier_certificate_file: '',
+  rest_notifier_certificate_key: '',
+  smtp_host: '127.0.0.1',
+  smtp_port: 25,
+  smtp_secure: false,
+  smtp_user: '',
+  smtp_password: '',
+  smtp_from: 'tally@localhost',
 };
 
 function coerce(key: keyof Config, raw: unknown): Config[keyof Config] {
@@ -111,8 +183,8 @@ function coerce(key: keyof Config, raw: unknown): Config[keyof Config] {
     if (['0', 'false', 'no', 'off'].includes(s)) return false;
     throw new Error(`config ${key}: expected true or false, got ${JSON.stringify(raw)}`);
   }
-  if (key === 'auth_mode' && raw !== 'noauth' && raw !== 'basic' && raw !== 'keystone') {
-    throw new Error(`config auth_mode: expected noauth, basic or keystone, got ${JSON.stringify(raw)}`);
+  if ((key === 'auth_mode' || key === 'gnocchi_auth_mode') && raw !== 'noauth' && raw !== 'basic' && raw !== 'keystone') {
+    throw new Error(`config ${key}: expected noauth, basic or keystone, got ${JSON.stringify(raw)}`);
   }
   return String(raw);
 }

@@ -13,12 +13,13 @@ interface ServerFlags {
   authMode?: string;
   indexUrl?: string;
   amqpUrl?: string;
+  gnocchiUrl?: string;
 }
 
 function serverConfig(flags: ServerFlags): Config {
   return loadConfig({
     file: flags.config,
-    flags: { host: flags.host, port: flags.port, data_dir: flags.dataDir, auth_mode: flags.authMode, index_url: flags.indexUrl, amqp_url: flags.amqpUrl },
+    flags: { host: flags.host, port: flags.port, data_dir: flags.dataDir, auth_mode: flags.authMode, index_url: flags.indexUrl, amqp_url: flags.amqpUrl, gnocchi_url: flags.gnocchiUrl },
   });
 }
 
@@ -39,7 +40,7 @@ export async function main(argv: string[]): Promise<void> {
     .version('0.1.0');
 
   serverOptions(program.command('all-in-one'))
-    .description('run everything in one process on embedded storage: the Gnocchi-compatible API, background aggregation and the collector')
+    .description('run everything in one process on embedded storage: the Gnocchi-compatible API, background aggregation, the collector and the alarms (Aodh v2 API, evaluator, notifiers)')
     .action(async (flags: ServerFlags) => runUntilSignalled(serverConfig(flags)));
 
   serverOptions(program.command('collector'))
@@ -47,8 +48,24 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (flags: ServerFlags) => runUntilSignalled(serverConfig(flags)));
 
   serverOptions(program.command('api'))
-    .description('run the Gnocchi-compatible API alone (with its aggregation worker): no collector, no Ceilometer resource types')
-    .action(async (flags: ServerFlags) => runUntilSignalled(serverConfig(flags), { collector: false }));
+    .description('run the Gnocchi-compatible API alone (with its aggregation worker): no collector, no Ceilometer resource types, no alarms')
+    .action(async (flags: ServerFlags) => runUntilSignalled(serverConfig(flags), { collector: false, alarms: false }));
+
+  program
+    .command('alarms')
+    .description('run the alarms alone on their own port (8042, Aodh\'s): Aodh v2 API, evaluator and notifiers, reading a Gnocchi-compatible API over HTTP (tally\'s or a real Gnocchi)')
+    .option('--config <file>', 'YAML config file (every key also as TALLY_<KEY>)')
+    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (default 8042)')
+    .option('--data-dir <dir>', 'where the embedded alarm database lives (default ./data/alarms)')
+    .option('--auth-mode <mode>', 'noauth (default), basic or keystone')
+    .option('--gnocchi-url <url>', 'the Gnocchi API alarms read (default http://127.0.0.1:8041)')
+    .action(async (flags: ServerFlags) =>
+      runUntilSignalled(
+        loadConfig({ file: flags.config, flags: { host: flags.host, alarms_port: flags.port, data_dir: flags.dataDir, auth_mode: flags.authMode, gnocchi_url: flags.gnocchiUrl } }),
+        'alarms',
+      ),
+    );
 
   program
     .command('tsdb-status')

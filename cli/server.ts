@@ -4,7 +4,12 @@
  */
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApi } from '../tsdb/api/app.js';
+import { buildApi, createHttpApp } from '../tsdb/api/app.js';
+import type { AlarmService } from '../alarms/alarm-service.js';
+import { ALARM_CAPABILITIES } from '../alarms/api/deps.js';
+import { InProcessSource } from '../alarms/evaluator/in-process-source.js';
+import { openSql } from '../tsdb/index/sql.js';
+import { alarmIndexTarget, gnocchiSource, startAlarmService } from './alarms.js';
 import type { AuthMode } from '../tsdb/api/auth.js';
 import { KeystoneAuth } from '../tsdb/api/keystone.js';
 import { type BackgroundProcessor, Engine } from '../tsdb/engine.js';
@@ -18,6 +23,8 @@ import { startPrometheusScraper } from '../collector/prometheus/scraper.js';
 export interface RunningServer {
   readonly url: string;
   readonly app: FastifyInstance;
+  /** the alarms role, when this process runs it */
+  readonly alarms?: AlarmService;
   stop(): Promise<void>;
 }
 
@@ -41,17 +48,22 @@ function authModeOf(config: Config): AuthMode {
 export interface Roles {
   /** notifications from RabbitMQ and HTTP; makes Ceilometer's resource types and archive policies at start */
   readonly collector: boolean;
+  /** the Aodh v2 API, the evaluator and the notifiers, reading the store in-process */
+  readonly alarms?: boolean;
 }
 
-export async function startServer(config: Config, say: (line: string) => void = console.log, roles: Roles = { collector: true }): Promise<RunningServer> {
+export async function startServer(config: Config, say: (line: string) => void = console.log, roles: Roles = { collector: true, alarms: true }): Promise<RunningServer> {
   const authMode = authModeOf(config);
   const scrapeConfig = roles.collector && config.prometheus_scrape_config ? loadScrapeConfig(config.prometheus_scrape_config) : null; // checked before storage opens
   const engine = Engine.open({ path: join(config.data_dir, 'tsdb') });
   const index = await Index.open(indexTarget(config), { defaults: config.create_default_archive_policies });
   const processor: BackgroundProcessor = engine.startProcessor({ intervalMs: config.processing_interval_ms, thread: true });
+  // alarms: on the index's database, reading the store without HTTP
+  const alarms: AlarmService | null = roles.alarms ? await startAlarmService(config, index.sql, new InProcessSource(engine, index), say) : null;
   const app = await buildApi({
     engine,
     index,
+    v2Capabilities: alarms ? ALARM_CAPABILITIES : undefined,
     config: {
       authMode,
       maxLimit: config.max_limit,
@@ -60,12 +72,14 @@ export async function startServer(config: Config, say: (line: string) => void = 
       trustProxyHeaders: config.enable_proxy_headers_parsing,
     },
   });
-  // the collector: notifications from RabbitMQ (amqp_url) and over HTTP, into the store in-process
-  const collector = roles.collector ? await Collector.start(engine, index, collectorOptions(config, say)) : null;
+  if (alarms) await alarms.register(app, { capabilities: false });
+  // the collector: notifications from RabbitMQ (amqp_url) and over HTTP, into the store in-process; its events fire event alarms
+  const collector = roles.collector ? await Collector.start(engine, index, { ...collectorOptions(config, say), onEvents: alarms?.onEvents }) : null;
   if (collector) await app.register(collectorRoutes, { collector });
   const url = await app.listen({ host: config.host, port: config.port });
   say(`tally: Gnocchi v1 API listening on ${url} (auth: ${authMode instanceof KeystoneAuth ? `keystone, ${authMode.url}` : authMode})`);
   say(`tally: data in ${config.data_dir} (index: ${config.index_url ? 'PostgreSQL' : 'embedded PGlite'}; time series: embedded LMDB)`);
+  if (alarms) say(`tally: Aodh v2 API on the same listener; alarms evaluated every ${config.evaluation_interval} s`);
   if (collector) say(
     config.amqp_url
       ? `tally: collecting notifications from ${redactedUrl(config.amqp_url)} (exchanges ${config.amqp_exchanges}; queues ${listOf(config.amqp_topics).join(',')}.{${config.amqp_priorities}})`
@@ -79,12 +93,13 @@ export async function startServer(config: Config, say: (line: string) => void = 
     (stopping ??= (async () => {
       await scraper?.stop();
       await collector?.stop();
+      await alarms?.stop();
       await app.close();
       await processor.stop();
       await engine.close();
       await index.close();
     })());
-  return { url, app, stop };
+  return { url, app, alarms: alarms ?? undefined, stop };
 }
 
 const BUILT_IN_DEFINITIONS = join(import.meta.dirname, '..', 'collector', 'data');
@@ -122,9 +137,46 @@ function redactedUrl(url: string): string {
   }
 }
 
+/**
+ * `tally alarms`: the Aodh v2 API, evaluator and notifiers on their own
+ * port, reading any Gnocchi-compatible API over HTTP (gnocchi_url).
+ */
+export async function startAlarmsServer(config: Config, say: (line: string) => void = console.log): Promise<RunningServer> {
+  const authMode = authModeOf(config);
+  const source = gnocchiSource(config, authMode instanceof KeystoneAuth ? authMode : null);
+  const sql = await openSql(alarmIndexTarget(config));
+  let alarms: AlarmService;
+  try {
+    alarms = await startAlarmService(config, sql, source, say);
+  } catch (err) {
+    await sql.close();
+    throw err;
+  }
+  const app = await createHttpApp({
+    authMode,
+    maxLimit: config.max_limit,
+    logger: { level: config.log_level },
+    corsAllowedOrigins: listOf(config.cors_allowed_origin),
+    trustProxyHeaders: config.enable_proxy_headers_parsing,
+  });
+  app.get('/healthcheck', async () => ({}));
+  await alarms.register(app, { capabilities: true });
+  const url = await app.listen({ host: config.host, port: config.alarms_port });
+  say(`tally: Aodh v2 API listening on ${url} (auth: ${authMode instanceof KeystoneAuth ? `keystone, ${authMode.url}` : authMode}); reading ${config.gnocchi_url} (${config.gnocchi_auth_mode})`);
+  say(`tally: alarms in ${config.alarm_index_url ? 'PostgreSQL' : alarmIndexTarget(config)}; evaluated every ${config.evaluation_interval} s`);
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await alarms.stop();
+      await app.close();
+      await sql.close();
+    })());
+  return { url, app, alarms, stop };
+}
+
 /** Runs until SIGTERM or SIGINT, then stops gracefully: requests finish, storage is flushed and closed. */
-export async function runUntilSignalled(config: Config, roles?: Roles): Promise<void> {
-  const server = await startServer(config, console.log, roles);
+export async function runUntilSignalled(config: Config, roles?: Roles | 'alarms'): Promise<void> {
+  const server = roles === 'alarms' ? await startAlarmsServer(config) : await startServer(config, console.log, roles);
   await new Promise<void>((resolve) => {
     const onSignal = (signal: string): void => {
       console.log(`tally: ${signal}, shutting down`);

@@ -3,6 +3,7 @@
  * archive policies set up, one processor fed by the bus (when a broker is
  * configured) and by HTTP, one batch at a time.
  */
+import type { Event } from '../tsdb/index/events.js';
 import type { Engine } from '../tsdb/engine.js';
 import type { Index } from '../tsdb/index/index.js';
 import { type ConsumerStats, NotificationConsumer, type NotificationConsumerOptions } from './amqp/consumer.js';
@@ -22,6 +23,8 @@ export interface CollectorOptions {
   readonly amqp?: Pick<NotificationConsumerOptions, 'exchanges' | 'topics' | 'priorities' | 'durable' | 'prefetch' | 'batchSize' | 'deadLetterQueue'> & {
     readonly url: string;
   };
+  /** sees new events once they are durable, before their messages are acknowledged (event alarms) */
+  readonly onEvents?: (events: readonly Event[]) => Promise<void>;
   log(line: string): void;
 }
 
@@ -43,7 +46,7 @@ export class Collector {
     if (createdPolicies.length + changedTypes.length > 0) {
       o.log(`collector: created ${[...createdPolicies.map((p) => `archive policy ${p}`), ...changedTypes.map((t) => `resource type ${t}`)].join(', ')}`);
     }
-    const collector = new Collector(new NotificationProcessor({ engine, index, meters, events, publisher }), meters.skipped);
+    const collector = new Collector(new NotificationProcessor({ engine, index, meters, events, publisher, onEvents: o.onEvents }), meters.skipped);
     if (o.amqp) {
       const { url, ...rest } = o.amqp;
       collector.consumer = new NotificationConsumer((messages) => collector.process(messages.map((m) => m.body)), {

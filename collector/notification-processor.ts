@@ -37,6 +37,8 @@ export interface ProcessorDeps {
   readonly meters: MeterDefinitions;
   readonly events: EventDefinitions;
   readonly publisher: GnocchiPublisher;
+  /** sees the new events of a batch once they are durable, before the batch is acknowledged (event alarms) */
+  readonly onEvents?: (events: readonly Event[]) => Promise<void>;
 }
 
 /** The idempotency key of a message's write. */
@@ -131,6 +133,7 @@ export class NotificationProcessor {
       await engine.addMeasures(prepared.batches, keys);
     }
     for (const [i, reason] of prepared.staged.failures) fail(i, reason);
+    if (this.deps.onEvents) await this.deps.onEvents(work.flatMap((w) => (w.event ? [w.event] : [])));
     this.stats.samples += work.reduce((n, w) => n + w.samples.length, 0);
     this.stats.skippedSamples += prepared.staged.skipped;
     for (const b of prepared.batches) this.stats.measures += b.timestamps.length;

@@ -3,7 +3,7 @@
  * Gnocchi-shaped errors, over the engine (series) and the index (metadata).
  */
 import cors from '@fastify/cors';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Engine } from '../engine.js';
 import { InvalidInputError, MetricNotFoundError } from '../errors.js';
 import type { Index } from '../index/index.js';
@@ -25,6 +25,7 @@ import { resourceRoutes } from './routes/resources.js';
 import { searchRoutes } from './routes/search.js';
 import { rootRoutes } from './routes/root.js';
 import { fromInvalidInput, schemaError } from './validation.js';
+import { WsmeError, sendWsmeError } from './wsme.js';
 
 export interface ApiConfig {
   readonly authMode: AuthMode;
@@ -41,7 +42,12 @@ export interface ApiDeps {
   readonly engine: Engine;
   readonly index: Index;
   readonly config: ApiConfig;
+  /** what other v2 services on this listener add to `GET /v2/capabilities` (Aodh's alarm keys) */
+  readonly v2Capabilities?: V2Capabilities;
 }
+
+/** `GET /v2/capabilities`: flattened feature flags per section (`api`, `event_storage`, `alarm_storage`). */
+export type V2Capabilities = Readonly<Record<string, Readonly<Record<string, boolean>>>>;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -52,6 +58,29 @@ declare module 'fastify' {
 }
 
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = await createHttpApp(deps.config);
+  await app.register(rootRoutes, deps);
+  await app.register(archivePolicyRoutes, deps);
+  await app.register(metricRoutes, deps);
+  await app.register(aggregatesRoutes, deps);
+  await app.register(aggregationLegacyRoutes, deps);
+  await app.register(batchRoutes, deps);
+  await app.register(influxdbRoutes, deps);
+  await app.register(prometheusRoutes, deps);
+  await app.register(resourceTypeRoutes, deps);
+  await app.register(resourceRoutes, deps);
+  await app.register(searchRoutes, deps);
+  await app.register(eventRoutes, deps);
+  return app;
+}
+
+/**
+ * The listener without routes: content negotiation, CORS, authentication,
+ * 404/405 and error shapes (Gnocchi's for HttpError, WSME's for WsmeError).
+ * The store's API and the standalone alarms API are both built on it.
+ */
+export async function createHttpApp(config: ApiConfig): Promise<FastifyInstance> {
+  const deps = { config };
   const app = Fastify({
     logger: deps.config.logger ?? false,
     // report a schema violation instead of silently fixing the input
@@ -113,11 +142,13 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
 
   // JSON, and resource type patches (RFC 6902, also JSON)
-  const parseJson = (_request: unknown, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void => {
+  const parseJson = (request: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void => {
     try {
       done(null, body === '' ? undefined : JSON.parse(body as string));
     } catch (err) {
-      done(new HttpError(400, { cause: 'Unable to decode body', reason: String((err as Error).message) }), undefined);
+      // the v2 services (Aodh, Panko) are WSME's, which words it so
+      if (request.url.startsWith('/v2/')) done(new WsmeError(400, 'Request is not in valid JSON format'), undefined);
+      else done(new HttpError(400, { cause: 'Unable to decode body', reason: String((err as Error).message) }), undefined);
     }
   };
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson);
@@ -125,6 +156,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
 
   app.setErrorHandler((err, request, reply) => {
+    if (err instanceof WsmeError) return sendWsmeError(reply, err.status, err.message);
     if (err instanceof HttpError) return err.status === 304 ? reply.code(304).send() : sendError(request, reply, err);
     if (err instanceof InvalidInputError) return sendError(request, reply, fromInvalidInput(err));
     if (err instanceof MetricNotFoundError) return sendError(request, reply, new HttpError(404, `Metric ${err.metricId} does not exist`));
@@ -147,17 +179,5 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     return sendError(request, reply, new HttpError(404, 'The resource could not be found.'));
   });
 
-  await app.register(rootRoutes, deps);
-  await app.register(archivePolicyRoutes, deps);
-  await app.register(metricRoutes, deps);
-  await app.register(aggregatesRoutes, deps);
-  await app.register(aggregationLegacyRoutes, deps);
-  await app.register(batchRoutes, deps);
-  await app.register(influxdbRoutes, deps);
-  await app.register(prometheusRoutes, deps);
-  await app.register(resourceTypeRoutes, deps);
-  await app.register(resourceRoutes, deps);
-  await app.register(searchRoutes, deps);
-  await app.register(eventRoutes, deps);
   return app;
 }

@@ -138,6 +138,11 @@ export class KeystoneAuth {
     }
   }
 
+  /** A valid token of tally's service user, for calls tally makes to other services. */
+  async serviceTokenValue(): Promise<string> {
+    return (await this.serviceToken()).token;
+  }
+
   /** The service token, issued again a minute before it expires (or at half its life, if shorter). */
   private serviceToken(): Promise<ServiceToken> {
     if (this.service && Date.now() < this.service.renewAt) return Promise.resolve(this.service);

@@ -9,7 +9,8 @@ export function pythonJson(value: unknown, floats = false): string {
     case 'number':
       if (Number.isNaN(value)) return 'NaN';
       if (!Number.isFinite(value)) return value > 0 ? 'Infinity' : '-Infinity';
-      return floats ? pythonFloat(value) : String(value);
+      // a fraction is a Python float whatever the mode: 1e-05, not 0.00001
+      return floats || !Number.isInteger(value) ? pythonFloat(value) : String(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'string':
@@ -37,7 +38,8 @@ export function pythonJson(value: unknown, floats = false): string {
 function asciiString(s: string): string {
   const json = JSON.stringify(s);
   // eslint-disable-next-line no-control-regex
-  return /[^\x00-\x7f]/.test(json) ? json.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json;
+  // ensure_ascii: everything outside space..tilde that JSON.stringify leaves raw, DEL included
+  return /[^\x00-\x7e]/.test(json) ? json.replace(/[^\x00-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json;
 }
 
 /**

@@ -97,21 +97,35 @@ const MIGRATIONS: readonly string[] = [
   `,
 ];
 
-export async function migrate(sql: Sql): Promise<number> {
-  await sql.query('CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
-  const [row] = await sql.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_version');
+export function migrate(sql: Sql): Promise<number> {
+  return applyMigrations(sql, { table: 'schema_version', lockId: 7243001, steps: MIGRATIONS });
+}
+
+export interface MigrationSet {
+  /** where the applied steps are recorded */
+  readonly table: string;
+  /** the advisory lock that serialises processes migrating one PostgreSQL */
+  readonly lockId: number;
+  /** SQL scripts, statements separated by `;` at a line end */
+  readonly steps: readonly string[];
+}
+
+/** Applies the steps not yet recorded in `set.table`, each in its own transaction; returns the schema version. */
+export async function applyMigrations(sql: Sql, set: MigrationSet): Promise<number> {
+  await sql.query(`CREATE TABLE IF NOT EXISTS ${set.table} (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+  const [row] = await sql.query<{ v: number | null }>(`SELECT max(version) AS v FROM ${set.table}`);
   const current = row?.v ?? 0;
-  for (let v = current + 1; v <= MIGRATIONS.length; v++) {
+  for (let v = current + 1; v <= set.steps.length; v++) {
     await sql.transaction(async (tx) => {
       // several processes may start at once against one PostgreSQL: one migrates, the others wait and skip
-      await tx.query('SELECT pg_advisory_xact_lock(7243001)');
-      const [done] = await tx.query('SELECT 1 FROM schema_version WHERE version = $1', [v]);
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [set.lockId]);
+      const [done] = await tx.query(`SELECT 1 FROM ${set.table} WHERE version = $1`, [v]);
       if (done) return;
-      for (const statement of MIGRATIONS[v - 1].split(/;\s*$/m).map((s) => s.trim()).filter(Boolean)) {
+      for (const statement of set.steps[v - 1].split(/;\s*$/m).map((s) => s.trim()).filter(Boolean)) {
         await tx.query(statement);
       }
-      await tx.query('INSERT INTO schema_version (version) VALUES ($1)', [v]);
+      await tx.query(`INSERT INTO ${set.table} (version) VALUES ($1)`, [v]);
     });
   }
-  return MIGRATIONS.length;
+  return set.steps.length;
 }

@@ -10,41 +10,12 @@ import type { Event, EventFilter, TraitFilter, TraitOp, TraitType } from '../../
 import { InvalidInputError } from '../../errors.js';
 import { formatNaiveTimestamp, parseTimestamp } from '../../time.js';
 import type { ApiDeps } from '../app.js';
+import { WsmeError as ClientError, type QueryString as Query, allValues as all, queryTerms, sendWsmeError } from '../wsme.js';
 
 /** Panko's api.default_api_return_limit */
 const DEFAULT_LIMIT = 100;
 const OPS = new Set<TraitOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 const TYPES = new Set<TraitType>(['string', 'integer', 'float', 'datetime']);
-
-/** A client error as WSME answers it. */
-class ClientError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function sendWsmeError(reply: FastifyReply, status: number, faultstring: string): FastifyReply {
-  return reply
-    .code(status)
-    .type('application/json')
-    .send({ error_message: { faultcode: status < 500 ? 'Client' : 'Server', faultstring, debuginfo: null } });
-}
-
-type Query = Record<string, string | string[] | undefined>;
-const all = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-
-/** The q.* triples of a query string, in order. */
-function queryTerms(q: Query): { field: string; op: string; value: string; type: string }[] {
-  const fields = all(q['q.field']);
-  const ops = all(q['q.op']);
-  const values = all(q['q.value']);
-  const types = all(q['q.type']);
-  if (values.length !== fields.length) throw new ClientError(400, 'Each q.field needs a q.value');
-  return fields.map((field, i) => ({ field, op: ops[i] || 'eq', value: values[i], type: types[i] || '' }));
-}
 
 function timestampOf(value: string): number {
   try {
@@ -114,7 +85,7 @@ function eventJson(e: Event): Record<string, unknown> {
 /** A member's view: its project's events only. */
 const projectOf = (request: FastifyRequest): string | undefined => (request.caller.isAdmin || !request.caller.hasProjects ? undefined : request.caller.projectId);
 
-export async function eventRoutes(app: FastifyInstance, { index }: ApiDeps): Promise<void> {
+export async function eventRoutes(app: FastifyInstance, { index, v2Capabilities }: ApiDeps): Promise<void> {
   const events = index.events;
   const handle =
     <P>(fn: (request: FastifyRequest<{ Params: P }>) => Promise<unknown>) =>
@@ -167,9 +138,11 @@ export async function eventRoutes(app: FastifyInstance, { index }: ApiDeps): Pro
 
   app.get(
     '/v2/capabilities',
-    handle(async () => ({
-      api: { 'events:query:simple': true },
-      event_storage: { 'storage:production_ready': true },
-    })),
+    // Panko's, and Aodh's when the alarms are served here too
+    handle(async () => {
+      const out: Record<string, Record<string, boolean>> = { api: { 'events:query:simple': true }, event_storage: { 'storage:production_ready': true } };
+      for (const [section, flags] of Object.entries(v2Capabilities ?? {})) out[section] = { ...out[section], ...flags };
+      return out;
+    }),
   );
 }

@@ -1,0 +1,290 @@
+/**
+ * The evaluation cycle. Every enabled threshold and composite alarm is
+ * evaluated against one `now`; alarms are taken in batches, each batch's
+ * reads are collected, deduplicated (alarms reading the same data share one
+ * read) and answered by the statistics source at once, then every alarm of
+ * the batch is decided and the batch's state changes, history lines and
+ * notifications are written in one transaction. Batches run a few at a time
+ * with a deadline each, so a slow read holds back only its own batch.
+ *
+ * Event alarms are evaluated as events arrive (evaluateEvents).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Event } from '../../tsdb/index/events.js';
+import type { Alarm, AlarmChange, AlarmNotification, CompositeRule, MetricsAggregationRule, ResourceThresholdRule, ResourcesAggregationRule, ThresholdRuleBase, TypedThresholdRule } from '../model.js';
+import { THRESHOLD_TYPES, actionsFor } from '../model.js';
+import type { AlarmStore, StateUpdate } from '../store/alarm-store.js';
+import { compositeLeaves, compositeTransition } from './composite.js';
+import { eventMatches, eventProject, eventTransition } from './event-alarms.js';
+import { type Explanation, type RuleExplanation, explainRule } from './explain.js';
+import type { StatisticsRequest, StatisticsResult, StatisticsSource } from './statistics-source.js';
+import { requestKey } from './statistics-source.js';
+import { type RuleOutcome, type Transition, evaluateRule, failureReason, thresholdTransition, windowOf } from './threshold.js';
+import { withinTimeConstraints } from './time-constraints.js';
+
+export interface EvaluatorOptions {
+  readonly store: AlarmStore;
+  readonly source: StatisticsSource;
+  /** seconds added to every window for reporting/ingestion lag (Aodh's additional_ingestion_lag) */
+  readonly ingestionLagSeconds?: number;
+  /** alarms per batch */
+  readonly batchSize?: number;
+  /** batches in flight at once */
+  readonly concurrency?: number;
+  /** a batch not done by then is abandoned for this cycle (ms) */
+  readonly batchTimeoutMs?: number;
+  /** how long event alarms are cached per project (Aodh's event_alarm_cache_ttl, seconds) */
+  readonly eventAlarmCacheSeconds?: number;
+  /** called when notifications were queued */
+  readonly onNotifications?: () => void;
+  readonly log?: (line: string) => void;
+}
+
+export interface CycleStats {
+  readonly alarms: number;
+  readonly evaluated: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly reads: number;
+  readonly transitions: number;
+  readonly notifications: number;
+  readonly durationMs: number;
+}
+
+/** One threshold rule of an alarm, with the read it needs. */
+interface RulePlan {
+  readonly rule: TypedThresholdRule | (ThresholdRuleBase & { type: Alarm['type'] });
+  readonly request: StatisticsRequest;
+  readonly key: string;
+}
+
+function requestOf(type: Alarm['type'], rule: ThresholdRuleBase, now: number, lag: number): StatisticsRequest {
+  const [start, stop] = windowOf(rule, now, lag);
+  const base = { aggregation: rule.aggregation_method, granularity: rule.granularity, start, stop };
+  if (type === 'gnocchi_resources_threshold') {
+    const r = rule as ResourceThresholdRule;
+    return { kind: 'resource', resourceId: r.resource_id, metric: r.metric, ...base };
+  }
+  if (type === 'gnocchi_aggregation_by_metrics_threshold') return { kind: 'metrics', metrics: (rule as MetricsAggregationRule).metrics, ...base };
+  const r = rule as ResourcesAggregationRule;
+  let query: Record<string, unknown> = {};
+  try {
+    query = JSON.parse(r.query) as Record<string, unknown>;
+  } catch {
+    // validated at creation; an unparsable stored query reads everything of the type, as an empty search
+  }
+  return { kind: 'resources', resourceType: r.resource_type, query, metric: r.metric, ...base };
+}
+
+function plansOf(alarm: Alarm, now: number, lag: number): RulePlan[] {
+  const rules: TypedThresholdRule[] =
+    alarm.type === 'composite' ? compositeLeaves(alarm.rule as CompositeRule) : [{ ...(alarm.rule as ThresholdRuleBase), type: alarm.type } as TypedThresholdRule];
+  return rules.map((rule) => {
+    const request = requestOf(rule.type, rule, now, lag);
+    return { rule, request, key: requestKey(request) };
+  });
+}
+
+function outcomeOf(plan: RulePlan, result: StatisticsResult): RuleOutcome {
+  const r = plan.request;
+  return evaluateRule(plan.rule, result, () =>
+    failureReason((result as Extract<StatisticsResult, { ok: false }>).failure, {
+      kind: r.kind,
+      metric: 'metric' in r ? r.metric : '',
+      resourceId: r.kind === 'resource' ? r.resourceId : undefined,
+      metrics: r.kind === 'metrics' ? r.metrics : undefined,
+      aggregation: r.aggregation,
+    }),
+  );
+}
+
+export class Evaluator {
+  private readonly explanations = new Map<string, Explanation>();
+  private readonly inFlight = new Set<string>();
+  private readonly eventAlarms = new Map<string, { alarms: Alarm[]; until: number }>();
+  private lastCycle: CycleStats | null = null;
+
+  constructor(private readonly o: EvaluatorOptions) {}
+
+  /** The last evaluation of an alarm by this process. */
+  explain(alarmId: string): Explanation | undefined {
+    return this.explanations.get(alarmId);
+  }
+
+  get lastCycleStats(): CycleStats | null {
+    return this.lastCycle;
+  }
+
+  /** Forget cached event alarms (after an alarm was created, changed or deleted here). */
+  alarmsChanged(alarmId?: string): void {
+    this.eventAlarms.clear();
+    if (alarmId) this.explanations.delete(alarmId);
+  }
+
+  /** One cycle over every enabled threshold and composite alarm, at `now` (µs). */
+  async evaluateAll(now: number = Date.now() * 1000): Promise<CycleStats> {
+    const started = performance.now();
+    const all = await this.o.store.enabledOfTypes([...THRESHOLD_TYPES, 'composite']);
+    const due: Alarm[] = [];
+    let skipped = 0;
+    for (const a of all) {
+      if (this.inFlight.has(a.alarm_id)) skipped++;
+      else if (!safeWithin(a, now)) {
+        skipped++;
+        this.explanations.set(a.alarm_id, { alarm_id: a.alarm_id, evaluated_at: now, duration_ms: 0, batch_alarms: 0, skipped: 'outside its time constraints', state: a.state, rules: [] });
+      } else due.push(a);
+    }
+    const size = this.o.batchSize ?? 2000;
+    const batches: Alarm[][] = [];
+    for (let i = 0; i < due.length; i += size) batches.push(due.slice(i, i + size));
+    const totals = { evaluated: 0, failed: 0, reads: 0, transitions: 0, notifications: 0 };
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < batches.length) {
+        const batch = batches[next++];
+        for (const a of batch) this.inFlight.add(a.alarm_id);
+        const work = this.evaluateBatch(batch, now);
+        // the cycle stops waiting at the deadline; the batch finishes (or fails) on its own and frees its alarms then
+        work.then(
+          () => batch.forEach((a) => this.inFlight.delete(a.alarm_id)),
+          (err: unknown) => {
+            batch.forEach((a) => this.inFlight.delete(a.alarm_id));
+            this.o.log?.(`alarms: evaluation of ${batch.length} alarms failed: ${(err as Error).message}`);
+          },
+        );
+        const r = await Promise.race([work.catch(() => null), sleep(this.o.batchTimeoutMs ?? 50_000).then(() => undefined)]);
+        if (r === undefined) {
+          totals.failed += batch.length;
+          this.o.log?.(`alarms: a batch of ${batch.length} alarms is still being evaluated after ${this.o.batchTimeoutMs ?? 50_000} ms; the cycle goes on without it`);
+        } else if (r === null) totals.failed += batch.length;
+        else {
+          totals.evaluated += batch.length;
+          totals.reads += r.reads;
+          totals.transitions += r.transitions;
+          totals.notifications += r.notifications;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 2, batches.length) }, worker));
+    if (totals.notifications > 0) this.o.onNotifications?.();
+    this.lastCycle = { alarms: all.length, skipped, ...totals, durationMs: performance.now() - started };
+    return this.lastCycle;
+  }
+
+  private async evaluateBatch(batch: readonly Alarm[], now: number): Promise<{ reads: number; transitions: number; notifications: number }> {
+    const started = performance.now();
+    const lag = this.o.ingestionLagSeconds ?? 0;
+    const plans = batch.map((a) => plansOf(a, now, lag));
+    const unique = new Map<string, StatisticsRequest>();
+    for (const ps of plans) for (const p of ps) if (!unique.has(p.key)) unique.set(p.key, p.request);
+    const keys = [...unique.keys()];
+    const results = await this.o.source.read([...unique.values()]);
+    const byKey = new Map<string, StatisticsResult>();
+    for (let i = 0; i < keys.length; i++) byKey.set(keys[i], results[i]);
+
+    const updates: StateUpdate[] = [];
+    const explained: Explanation[] = [];
+    let notifications = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const alarm = batch[i];
+      const ps = plans[i];
+      const outcomes: (RuleOutcome | undefined)[] = new Array(ps.length);
+      const outcome = (j: number): RuleOutcome => (outcomes[j] ??= outcomeOf(ps[j], byKey.get(ps[j].key)!));
+      const t = alarm.type === 'composite' ? compositeTransition(alarm, outcome) : thresholdTransition(alarm, outcome(0));
+      const rules: RuleExplanation[] = ps.map((p, j) => explainRule(alarm.type === 'composite' ? `rule${j + 1}` : null, p.rule, p.request, byKey.get(p.key)!, outcome(j)));
+      if (t) {
+        const u = this.stateUpdate(alarm, t, now, false);
+        updates.push(u);
+        notifications += u.notifications.length;
+      }
+      explained.push({ alarm_id: alarm.alarm_id, evaluated_at: now, duration_ms: 0, batch_alarms: batch.length, state: t?.state ?? alarm.state, previous_state: alarm.state, transition: t ? { state: t.state, reason: t.reason, reason_data: t.reasonData } : null, rules });
+    }
+    const applied = await this.o.store.applyStateUpdates(updates);
+    await this.o.store.markEvaluated(
+      batch.map((a) => a.alarm_id),
+      now,
+    );
+    const duration = performance.now() - started;
+    for (const e of explained) this.explanations.set(e.alarm_id, { ...e, duration_ms: duration });
+    return { reads: keys.length, transitions: updates.filter((u) => u.change && applied.has(u.alarmId)).length, notifications };
+  }
+
+  /** The write a transition makes: history (when the state changes or `alwaysRecord`) and notifications. */
+  private stateUpdate(alarm: Alarm, t: Transition, now: number, alwaysRecord: boolean): StateUpdate {
+    const changed = t.state !== alarm.state || alwaysRecord;
+    const change: AlarmChange | undefined = changed
+      ? {
+          event_id: randomUUID(),
+          alarm_id: alarm.alarm_id,
+          type: 'state transition',
+          detail: JSON.stringify({ state: t.state, transition_reason: t.reason }),
+          user_id: null,
+          project_id: null,
+          on_behalf_of: alarm.project_id,
+          severity: alarm.severity,
+          timestamp: now,
+        }
+      : undefined;
+    const notifications: AlarmNotification[] = actionsFor(alarm, t.state).map((action) => ({
+      action,
+      alarm_id: alarm.alarm_id,
+      alarm_name: alarm.name,
+      severity: alarm.severity,
+      previous: alarm.state,
+      current: t.state,
+      reason: t.reason,
+      reason_data: t.reasonData,
+    }));
+    return { alarmId: alarm.alarm_id, projectId: alarm.project_id, state: t.state, reason: t.reason, at: now, change, notifications };
+  }
+
+  /** Fires the event alarms the events match; returns how many alarms fired. */
+  async evaluateEvents(events: readonly Event[]): Promise<number> {
+    if (events.length === 0) return 0;
+    const now = Date.now() * 1000;
+    const updates: StateUpdate[] = [];
+    for (const e of events) {
+      const alarms = await this.eventAlarmsOf(eventProject(e), now);
+      for (let i = 0; i < alarms.length; i++) {
+        const alarm = alarms[i];
+        let fires: boolean;
+        try {
+          fires = eventMatches(alarm, e);
+        } catch (err) {
+          this.o.log?.(`alarms: event ${e.messageId} cannot be compared with alarm ${alarm.alarm_id}: ${(err as Error).message}`);
+          continue;
+        }
+        if (!fires) continue;
+        const t = eventTransition(alarm, e);
+        if (!t) continue;
+        updates.push(this.stateUpdate(alarm, t, now, alarm.repeat_actions));
+        // later events of this batch see the alarm fired
+        alarms[i] = { ...alarm, state: t.state, state_reason: t.reason };
+        this.explanations.set(alarm.alarm_id, { alarm_id: alarm.alarm_id, evaluated_at: now, duration_ms: 0, batch_alarms: 0, state: t.state, previous_state: alarm.state, transition: { state: t.state, reason: t.reason, reason_data: t.reasonData }, rules: [] });
+      }
+    }
+    await this.o.store.applyStateUpdates(updates);
+    if (updates.some((u) => u.notifications.length > 0)) this.o.onNotifications?.();
+    return updates.length;
+  }
+
+  private async eventAlarmsOf(project: string, now: number): Promise<Alarm[]> {
+    const ttl = (this.o.eventAlarmCacheSeconds ?? 60) * 1e6;
+    const cached = this.eventAlarms.get(project);
+    if (cached && cached.until > now) return cached.alarms;
+    const alarms = await this.o.store.enabledOfTypes(['event'], project);
+    if (ttl > 0) this.eventAlarms.set(project, { alarms, until: now + ttl });
+    return alarms;
+  }
+}
+
+function safeWithin(a: Alarm, now: number): boolean {
+  try {
+    return withinTimeConstraints(a.time_constraints, now / 1000);
+  } catch {
+    return true;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
