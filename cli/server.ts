@@ -79,7 +79,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
   const url = await app.listen({ host: config.host, port: config.port });
   say(`tally: Gnocchi v1 API listening on ${url} (auth: ${authMode instanceof KeystoneAuth ? `keystone, ${authMode.url}` : authMode})`);
   say(`tally: data in ${config.data_dir} (index: ${config.index_url ? 'PostgreSQL' : 'embedded PGlite'}; time series: embedded LMDB)`);
-  if (alarms) say(`tally: Aodh v2 API on the same listener; alarms evaluated every ${config.evaluation_interval} s`);
+  if (alarms) say(`tally: Aodh v2 API on the same listener; ${config.evaluation_interval > 0 ? `alarms evaluated every ${config.evaluation_interval} s` : "no scheduled alarm evaluation (evaluation_interval 0)"}`);
   if (collector) say(
     config.amqp_url
       ? `tally: collecting notifications from ${redactedUrl(config.amqp_url)} (exchanges ${config.amqp_exchanges}; queues ${listOf(config.amqp_topics).join(',')}.{${config.amqp_priorities}})`
@@ -163,7 +163,7 @@ export async function startAlarmsServer(config: Config, say: (line: string) => v
   await alarms.register(app, { capabilities: true });
   const url = await app.listen({ host: config.host, port: config.alarms_port });
   say(`tally: Aodh v2 API listening on ${url} (auth: ${authMode instanceof KeystoneAuth ? `keystone, ${authMode.url}` : authMode}); reading ${config.gnocchi_url} (${config.gnocchi_auth_mode})`);
-  say(`tally: alarms in ${config.alarm_index_url ? 'PostgreSQL' : alarmIndexTarget(config)}; evaluated every ${config.evaluation_interval} s`);
+  say(`tally: alarms in ${config.alarm_index_url ? "PostgreSQL" : alarmIndexTarget(config)}; ${config.evaluation_interval > 0 ? `evaluated every ${config.evaluation_interval} s` : "no scheduled evaluation (evaluation_interval 0)"}`);
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {

@@ -7,6 +7,7 @@ import type { Sql } from '../../tsdb/index/sql.js';
 
 const STEPS: readonly string[] = [
   `
+  -- json, not jsonb: rules and actions keep their keys in the order Aodh shows them
   CREATE TABLE alarm (
     alarm_id text PRIMARY KEY,
     type text NOT NULL,
@@ -18,12 +19,12 @@ const STEPS: readonly string[] = [
     state text NOT NULL,
     state_reason text NOT NULL,
     severity text NOT NULL,
-    ok_actions jsonb NOT NULL,
-    alarm_actions jsonb NOT NULL,
-    insufficient_data_actions jsonb NOT NULL,
+    ok_actions json NOT NULL,
+    alarm_actions json NOT NULL,
+    insufficient_data_actions json NOT NULL,
     repeat_actions boolean NOT NULL,
-    rule jsonb NOT NULL,
-    time_constraints jsonb NOT NULL,
+    rule json NOT NULL,
+    time_constraints json NOT NULL,
     -- µs since the epoch, UTC
     timestamp bigint NOT NULL,
     state_timestamp bigint NOT NULL,

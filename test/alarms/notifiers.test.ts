@@ -11,12 +11,9 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { SMTPServer } from 'smtp-server';
@@ -29,6 +26,7 @@ import { WebhookNotifier } from '../../alarms/notifiers/webhook.js';
 import { AlarmStore } from '../../alarms/store/alarm-store.js';
 import { type Sql, openSql } from '../../tsdb/index/sql.js';
 import { type RealKeystone, issueToken, keystoneUnavailable, startRealKeystone } from '../helpers/real-keystone.js';
+import { ok, receiver } from '../helpers/http-receiver.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'tally-notifiers-'));
@@ -131,57 +129,6 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ti
 
 const fastWorker = (options: Partial<OutboxWorkerOptions> = {}): OutboxWorker =>
   new OutboxWorker({ store, notifiers, pollMs: 50, backoffBaseSeconds: 0.05, log, ...options });
-
-interface Received {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: IncomingMessage['headers'];
-  readonly body: string;
-  readonly peerSubject?: string;
-}
-
-interface Receiver {
-  readonly base: string;
-  readonly requests: Received[];
-  close(): Promise<void>;
-}
-
-type Handler = (req: Received, res: ServerResponse, n: number) => void;
-
-const ok: Handler = (_req, res) => res.writeHead(200).end('{}');
-
-/** A node:http (or https, with `tls`) server on 127.0.0.1 recording what it receives. */
-async function receiver(handler: Handler = ok, tls?: https.ServerOptions): Promise<Receiver> {
-  const requests: Received[] = [];
-  const listener = (req: IncomingMessage, res: ServerResponse): void => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const peer = tls ? (req.socket as TLSSocket).getPeerCertificate() : undefined;
-      const r: Received = {
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-        ...(peer?.subject ? { peerSubject: String(peer.subject.CN) } : {}),
-      };
-      requests.push(r);
-      handler(r, res, requests.length);
-    });
-  };
-  const server = tls ? https.createServer(tls, listener) : http.createServer(listener);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    base: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 // ---- webhooks ------------------------------------------------------------------
 
