@@ -11,19 +11,12 @@ import type { StatisticsSource } from '../alarms/evaluator/statistics-source.js'
 import { KeystoneTrusts, OutboxWorker, SUPPORTED_SCHEMES, createNotifiers } from '../alarms/notifiers/index.js';
 import type { KeystoneAuth } from '../tsdb/api/keystone.js';
 import type { Sql } from '../tsdb/index/sql.js';
-import type { Config } from './config.js';
+import { type Config, keystoneServiceOptions } from './config.js';
 
 /** Keystone's service user, when auth_mode is keystone: it creates trusts and signs trust+http(s) calls. */
 function keystoneTrusts(config: Config): KeystoneTrusts | null {
   if (config.auth_mode !== 'keystone') return null;
-  return new KeystoneTrusts({
-    url: config.keystone_url,
-    username: config.keystone_username,
-    password: config.keystone_password,
-    projectName: config.keystone_project_name,
-    userDomainName: config.keystone_user_domain_name,
-    projectDomainName: config.keystone_project_domain_name,
-  });
+  return new KeystoneTrusts(keystoneServiceOptions(config));
 }
 
 /** The project part of the collector's creator ("user:project"): its resources are the cloud's. */

@@ -223,6 +223,18 @@ export function checkKeystone(config: Config): void {
   if (config.keystone_cache_seconds < 0) throw new Error('config keystone_cache_seconds: expected 0 or more seconds');
 }
 
+/** Tally's Keystone service user, as the keystone_* keys give it (token validation, trusts). */
+export function keystoneServiceOptions(config: Config): { url: string; username: string; password: string; projectName: string; userDomainName: string; projectDomainName: string } {
+  return {
+    url: config.keystone_url,
+    username: config.keystone_username,
+    password: config.keystone_password,
+    projectName: config.keystone_project_name,
+    userDomainName: config.keystone_user_domain_name,
+    projectDomainName: config.keystone_project_domain_name,
+  };
+}
+
 /** A comma-separated config value as a list. */
 export function listOf(value: string): string[] {
   return value.split(',').map((v) => v.trim()).filter(Boolean);

@@ -14,7 +14,7 @@ import type { AuthMode } from '../tsdb/api/auth.js';
 import { KeystoneAuth } from '../tsdb/api/keystone.js';
 import { type BackgroundProcessor, Engine } from '../tsdb/engine.js';
 import { Index } from '../tsdb/index/index.js';
-import { type Config, checkKeystone, indexTarget, listOf } from './config.js';
+import { type Config, checkKeystone, indexTarget, keystoneServiceOptions, listOf } from './config.js';
 import { Collector } from '../collector/collector.js';
 import { collectorRoutes } from '../collector/http-ingest.js';
 import { loadScrapeConfig } from '../collector/prometheus/scrape-config.js';
@@ -33,15 +33,7 @@ function authModeOf(config: Config): AuthMode {
   if (config.auth_mode !== 'keystone') return config.auth_mode;
   // config may come from code rather than loadConfig: check before opening storage
   checkKeystone(config);
-  return new KeystoneAuth({
-    url: config.keystone_url,
-    username: config.keystone_username,
-    password: config.keystone_password,
-    projectName: config.keystone_project_name,
-    userDomainName: config.keystone_user_domain_name,
-    projectDomainName: config.keystone_project_domain_name,
-    cacheSeconds: config.keystone_cache_seconds,
-  });
+  return new KeystoneAuth({ ...keystoneServiceOptions(config), cacheSeconds: config.keystone_cache_seconds });
 }
 
 /** What a process runs besides the store and its API. */

@@ -50,7 +50,9 @@ function pythonUrl(action: string): string {
 
 const shownAction = (action: string): string => pythonUrl(scrubAction(action));
 
-export function alarmJson(a: Alarm): Record<string, unknown> {
+/** `evaluatedAt`: when this process last evaluated it (µs), kept in memory rather than written every cycle. */
+export function alarmJson(a: Alarm, evaluatedAt?: number): Record<string, unknown> {
+  const evaluated = evaluatedAt !== undefined && (a.evaluate_timestamp === null || evaluatedAt > a.evaluate_timestamp) ? evaluatedAt : a.evaluate_timestamp;
   return {
     alarm_id: a.alarm_id,
     name: a.name,
@@ -69,7 +71,7 @@ export function alarmJson(a: Alarm): Record<string, unknown> {
     state_timestamp: formatNaiveTimestamp(a.state_timestamp),
     state_reason: a.state_reason,
     severity: a.severity,
-    evaluate_timestamp: a.evaluate_timestamp === null ? null : formatNaiveTimestamp(a.evaluate_timestamp),
+    evaluate_timestamp: evaluated === null ? null : formatNaiveTimestamp(evaluated),
     [`${a.type}_rule`]: shownRule(a.type, a.rule),
   };
 }

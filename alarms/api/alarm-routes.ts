@@ -84,6 +84,7 @@ function pagination(q: QueryString, sortKeys: readonly string[]): Pagination {
 
 export async function alarmRoutes(app: FastifyInstance, deps: AlarmApiDeps): Promise<void> {
   const { store, settings } = deps;
+  const shown = (a: Alarm): Record<string, unknown> => alarmJson(a, deps.evaluator?.evaluatedAt(a.alarm_id));
 
   /** The alarm if the caller may see it (its project's, or any for an admin); 404 otherwise. */
   const visibleAlarm = async (caller: Caller, id: string): Promise<Alarm> => {
@@ -233,7 +234,7 @@ export async function alarmRoutes(app: FastifyInstance, deps: AlarmApiDeps): Pro
     await store.create(alarm, settings.recordHistory ? change(alarm, caller, 'creation', alarmRecord(draft), caller.projectId || null, at) : null);
     deps.evaluator?.alarmsChanged(alarm.alarm_id);
     reply.code(201).header('location', `${request.baseUrl}/v2/alarms/${alarm.alarm_id}`);
-    return alarmJson(alarm);
+    return shown(alarm);
   });
 
   app.get('/v2/alarms', async (request) => {
@@ -260,14 +261,14 @@ export async function alarmRoutes(app: FastifyInstance, deps: AlarmApiDeps): Pro
       else filters[t.field] = String(termValue(t));
     }
     try {
-      return (await store.list(filters as AlarmFilters, pagination(request.query as QueryString, SORT_KEYS_ALARM))).map(alarmJson);
+      return (await store.list(filters as AlarmFilters, pagination(request.query as QueryString, SORT_KEYS_ALARM))).map(shown);
     } catch (err) {
       if (err instanceof InvalidMarkerError) throw new WsmeError(400, err.message);
       throw err;
     }
   });
 
-  app.get<{ Params: { id: string } }>('/v2/alarms/:id', async (request) => alarmJson(await visibleAlarm(request.caller, request.params.id)));
+  app.get<{ Params: { id: string } }>('/v2/alarms/:id', async (request) => shown(await visibleAlarm(request.caller, request.params.id)));
 
   app.put<{ Params: { id: string } }>('/v2/alarms/:id', async (request) => {
     const caller = request.caller;
@@ -291,7 +292,7 @@ export async function alarmRoutes(app: FastifyInstance, deps: AlarmApiDeps): Pro
     const line = settings.recordHistory && Object.keys(diff).length > 0 ? change(alarm, caller, 'rule change', diff, alarm.project_id, at) : null;
     if (!(await store.update(alarm, line))) throw new WsmeError(404, `Alarm ${old.alarm_id} not found`);
     deps.evaluator?.alarmsChanged(alarm.alarm_id);
-    return alarmJson(alarm);
+    return shown(alarm);
   });
 
   app.delete<{ Params: { id: string } }>('/v2/alarms/:id', async (request, reply) => {

@@ -11,6 +11,7 @@ import { parseTimestamp } from '../../tsdb/time.js';
 import type { ComplexFilter, ComplexValue, OrderBy } from '../store/complex-query-sql.js';
 import { alarmJson, changeJson } from './alarm-json.js';
 import type { AlarmApiDeps } from './deps.js';
+import type { Alarm } from '../model.js';
 
 const ALARM_FIELDS = [
   'alarm_id', 'type', 'enabled', 'name', 'description', 'timestamp', 'user_id', 'project_id', 'state', 'state_timestamp', 'state_reason',
@@ -129,11 +130,12 @@ function restrict(filter: ComplexFilter | null, field: string, project: string |
   return filter ? { and: [own, filter] } : own;
 }
 
-export async function queryRoutes(app: FastifyInstance, { store }: AlarmApiDeps): Promise<void> {
+export async function queryRoutes(app: FastifyInstance, { store, evaluator }: AlarmApiDeps): Promise<void> {
+  const shown = (a: Alarm): Record<string, unknown> => alarmJson(a, evaluator?.evaluatedAt(a.alarm_id));
   app.post('/v2/query/alarms', async (request) => {
     const q = parseQuery(request.body, ALARM_FIELDS);
     const project = request.caller.isAdmin ? null : request.caller.projectId;
-    return (await store.query(restrict(q.filter, 'project_id', project), q.orderby, q.limit)).map(alarmJson);
+    return (await store.query(restrict(q.filter, 'project_id', project), q.orderby, q.limit)).map(shown);
   });
 
   app.post('/v2/query/alarms/history', async (request) => {

@@ -51,6 +51,12 @@ export interface CycleStats {
   readonly durationMs: number;
 }
 
+/** An alarm due in this cycle, with its rules' reads. */
+interface Planned {
+  readonly alarm: Alarm;
+  readonly plans: readonly RulePlan[];
+}
+
 /** One threshold rule of an alarm, with the read it needs. */
 interface RulePlan {
   readonly rule: TypedThresholdRule | (ThresholdRuleBase & { type: Alarm['type'] });
@@ -111,6 +117,11 @@ export class Evaluator {
     return this.explanations.get(alarmId);
   }
 
+  /** When this process last evaluated the alarm (µs), if it did. */
+  evaluatedAt(alarmId: string): number | undefined {
+    return this.explanations.get(alarmId)?.evaluated_at;
+  }
+
   get lastCycleStats(): CycleStats | null {
     return this.lastCycle;
   }
@@ -134,21 +145,25 @@ export class Evaluator {
         this.explanations.set(a.alarm_id, { alarm_id: a.alarm_id, evaluated_at: now, duration_ms: 0, batch_alarms: 0, skipped: 'outside its time constraints', state: a.state, rules: [] });
       } else due.push(a);
     }
+    // alarms reading the same data next to each other, so that they land in one batch and share its read
+    const lag = this.o.ingestionLagSeconds ?? 0;
+    const planned = due.map((alarm) => ({ alarm, plans: plansOf(alarm, now, lag) }));
+    planned.sort((a, b) => (a.plans[0].key < b.plans[0].key ? -1 : a.plans[0].key > b.plans[0].key ? 1 : 0));
     const size = this.o.batchSize ?? 2000;
-    const batches: Alarm[][] = [];
-    for (let i = 0; i < due.length; i += size) batches.push(due.slice(i, i + size));
+    const batches: Planned[][] = [];
+    for (let i = 0; i < planned.length; i += size) batches.push(planned.slice(i, i + size));
     const totals = { evaluated: 0, failed: 0, reads: 0, transitions: 0, notifications: 0 };
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < batches.length) {
         const batch = batches[next++];
-        for (const a of batch) this.inFlight.add(a.alarm_id);
+        for (const p of batch) this.inFlight.add(p.alarm.alarm_id);
         const work = this.evaluateBatch(batch, now);
         // the cycle stops waiting at the deadline; the batch finishes (or fails) on its own and frees its alarms then
         work.then(
-          () => batch.forEach((a) => this.inFlight.delete(a.alarm_id)),
+          () => batch.forEach((p) => this.inFlight.delete(p.alarm.alarm_id)),
           (err: unknown) => {
-            batch.forEach((a) => this.inFlight.delete(a.alarm_id));
+            batch.forEach((p) => this.inFlight.delete(p.alarm.alarm_id));
             this.o.log?.(`alarms: evaluation of ${batch.length} alarms failed: ${(err as Error).message}`);
           },
         );
@@ -171,10 +186,9 @@ export class Evaluator {
     return this.lastCycle;
   }
 
-  private async evaluateBatch(batch: readonly Alarm[], now: number): Promise<{ reads: number; transitions: number; notifications: number }> {
+  private async evaluateBatch(batch: readonly Planned[], now: number): Promise<{ reads: number; transitions: number; notifications: number }> {
     const started = performance.now();
-    const lag = this.o.ingestionLagSeconds ?? 0;
-    const plans = batch.map((a) => plansOf(a, now, lag));
+    const plans = batch.map((p) => p.plans);
     const unique = new Map<string, StatisticsRequest>();
     for (const ps of plans) for (const p of ps) if (!unique.has(p.key)) unique.set(p.key, p.request);
     const keys = [...unique.keys()];
@@ -186,7 +200,7 @@ export class Evaluator {
     const explained: Explanation[] = [];
     let notifications = 0;
     for (let i = 0; i < batch.length; i++) {
-      const alarm = batch[i];
+      const alarm = batch[i].alarm;
       const ps = plans[i];
       const outcomes: (RuleOutcome | undefined)[] = new Array(ps.length);
       const outcome = (j: number): RuleOutcome => (outcomes[j] ??= outcomeOf(ps[j], byKey.get(ps[j].key)!));
@@ -199,11 +213,8 @@ export class Evaluator {
       }
       explained.push({ alarm_id: alarm.alarm_id, evaluated_at: now, duration_ms: 0, batch_alarms: batch.length, state: t?.state ?? alarm.state, previous_state: alarm.state, transition: t ? { state: t.state, reason: t.reason, reason_data: t.reasonData } : null, rules });
     }
+    // only changes are written: the time of every evaluation stays in memory (explain, evaluate_timestamp)
     const applied = await this.o.store.applyStateUpdates(updates);
-    await this.o.store.markEvaluated(
-      batch.map((a) => a.alarm_id),
-      now,
-    );
     const duration = performance.now() - started;
     for (const e of explained) this.explanations.set(e.alarm_id, { ...e, duration_ms: duration });
     return { reads: keys.length, transitions: updates.filter((u) => u.change && applied.has(u.alarmId)).length, notifications };

@@ -15,7 +15,12 @@ import type { Transition } from './threshold.js';
 /** Ceilometer's trait type numbers, as events travel to Aodh. */
 const DTYPE: Record<EventTrait['type'], number> = { string: 1, integer: 2, float: 3, datetime: 4 };
 
-type Value = string | number | null;
+/** A datetime trait or query value: Python neither orders nor equates a datetime with a number. */
+class DateTime {
+  constructor(readonly us: number) {}
+}
+
+type Value = string | number | DateTime | null;
 
 /** The project an event belongs to, as Aodh reads it. */
 export function eventProject(e: Event): string {
@@ -45,28 +50,33 @@ function convert(value: string, type: string): Value {
     case 'float':
       return Number(value);
     case 'datetime':
-      return parseTimestamp('value', value);
+      return new DateTime(parseTimestamp('value', value));
     default:
       return value;
   }
 }
 
+const kindOf = (v: Value): string => (v === null ? 'None' : v instanceof DateTime ? 'datetime' : typeof v);
+
 /** Python's comparisons; ordering None or mixed types is a TypeError there: the alarm is not fired. */
 function compare(op: ComparisonOperator, a: Value, b: Value): boolean {
-  if (op === 'eq') return a === b;
-  if (op === 'ne') return a !== b;
-  if (a === null || b === null || typeof a !== typeof b) throw new Error('values cannot be ordered');
-  if (op === 'lt') return a < b;
-  if (op === 'le') return a <= b;
-  if (op === 'gt') return a > b;
-  return a >= b;
+  const comparable = kindOf(a) === kindOf(b);
+  const x = a instanceof DateTime ? a.us : a;
+  const y = b instanceof DateTime ? b.us : b;
+  if (op === 'eq') return comparable && x === y;
+  if (op === 'ne') return !comparable || x !== y;
+  if (x === null || y === null || !comparable) throw new Error(`'${op}' not supported between ${kindOf(a)} and ${kindOf(b)}`);
+  if (op === 'lt') return x < y;
+  if (op === 'le') return x <= y;
+  if (op === 'gt') return x > y;
+  return x >= y;
 }
 
 function fieldValue(e: Event, field: string): Value {
   if (field.startsWith('traits.')) {
     const name = field.slice('traits.'.length);
     let v: Value = null;
-    for (const t of e.traits) if (t.name === name) v = t.value;
+    for (const t of e.traits) if (t.name === name) v = t.type === 'datetime' ? new DateTime(t.value as number) : t.value;
     return v;
   }
   if (field === 'event_type') return e.eventType;

@@ -26,9 +26,17 @@ export function lstripRate(method: string): string {
   return method.slice(i);
 }
 
-/** Aodh's operations for an aggregate of one method across metrics. */
+/**
+ * The operations for an aggregate of one method across metrics. Aodh 15
+ * sends one `["metric", id, method]` operand per metric, which Gnocchi 4.4
+ * refuses when there are several (`aggregate` takes one operand): its
+ * multi-metric alarms never leave insufficient data. tally sends Gnocchi's
+ * form for several metrics, `["metric", [id, method], [id, method]…]`.
+ */
 export function aggregateOperations(method: string, metrics: readonly string[]): OperationNode {
-  return ['aggregate', method, ...metrics.map((m) => ['metric', m, lstripRate(method)])] as unknown as OperationNode;
+  const per = lstripRate(method);
+  const operand = metrics.length === 1 ? ['metric', metrics[0], per] : ['metric', ...metrics.map((m) => [m, per])];
+  return ['aggregate', method, operand] as unknown as OperationNode;
 }
 
 const failed = (message: string): StatisticsResult => ({ ok: false, failure: { kind: 'error', message } });

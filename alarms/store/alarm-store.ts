@@ -227,12 +227,6 @@ export class AlarmStore {
     return (await this.sql.query<AlarmRow>(sql, params)).map(toAlarm);
   }
 
-  /** Marks alarms evaluated at `at` (µs), in one statement. */
-  async markEvaluated(alarmIds: readonly string[], at: number): Promise<void> {
-    if (alarmIds.length === 0) return;
-    await this.sql.query('UPDATE alarm SET evaluate_timestamp = $1 WHERE alarm_id = ANY($2::text[])', [at, alarmIds]);
-  }
-
   /**
    * Applies state changes with their history lines and notifications, all in
    * one transaction. Alarms deleted meanwhile are skipped. Returns the ids updated.
@@ -244,7 +238,7 @@ export class AlarmStore {
       const updated = new Set<string>();
       if (changed.length > 0) {
         const rows = await tx.query<{ alarm_id: string }>(
-          `UPDATE alarm SET state = u.state, state_reason = u.reason, state_timestamp = CASE WHEN alarm.state = u.state THEN alarm.state_timestamp ELSE u.at END
+          `UPDATE alarm SET state = u.state, state_reason = u.reason, state_timestamp = CASE WHEN alarm.state = u.state THEN alarm.state_timestamp ELSE u.at END, evaluate_timestamp = u.at
            FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[]) AS u(alarm_id, state, reason, at)
            WHERE alarm.alarm_id = u.alarm_id RETURNING alarm.alarm_id`,
           [changed.map((u) => u.alarmId), changed.map((u) => u.state), changed.map((u) => u.reason), changed.map((u) => u.at)],
