@@ -66,10 +66,29 @@ function compare(op: ComparisonOperator, a: Value, b: Value): boolean {
   if (op === 'eq') return comparable && x === y;
   if (op === 'ne') return !comparable || x !== y;
   if (x === null || y === null || !comparable) throw new Error(`'${op}' not supported between ${kindOf(a)} and ${kindOf(b)}`);
-  if (op === 'lt') return x < y;
-  if (op === 'le') return x <= y;
-  if (op === 'gt') return x > y;
-  return x >= y;
+  const [p, q] = typeof x === 'string' ? [codePointOrder(x, y as string), 0] : [x, y as number];
+  if (op === 'lt') return p < q;
+  if (op === 'le') return p <= q;
+  if (op === 'gt') return p > q;
+  return p >= q;
+}
+
+/**
+ * Python orders strings by code point, JavaScript by UTF-16 unit: they differ
+ * where a character beyond U+FFFF (a surrogate pair) meets one in U+E000–U+FFFF.
+ */
+function codePointOrder(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    // a surrogate starts a character above every one of the BMP
+    return xs === ys ? x - y : xs ? 1 : -1;
+  }
+  return a.length - b.length;
 }
 
 function fieldValue(e: Event, field: string): Value {

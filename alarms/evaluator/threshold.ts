@@ -102,8 +102,7 @@ export interface Transition {
   readonly reasonData: Record<string, unknown>;
 }
 
-// Python prints a negative zero as -0.0 (a store can return one, e.g. the min of a -0.0 measure)
-const pyValue = (v: number | undefined): string => (v === undefined ? 'None' : Object.is(v, -0) ? '-0.0' : pythonFloat(v));
+const pyValue = (v: number | undefined): string => (v === undefined ? 'None' : pythonFloat(v));
 
 function thresholdReason(alarm: Pick<Alarm, 'state'>, statistics: readonly number[], state: AlarmState, outside: number): Transition {
   const disposition = state === 'ok' ? 'inside' : 'outside';

@@ -40,6 +40,7 @@ Results:
 
   threshold / composite / event:
     {"refresh": null | {"state", "reason", "reason_data", "always_record"},
+     "refresh_calls": n,    # how many times _refresh was called (0 or 1)
      "recorded": bool,      # update_alarm + alarm change written
      "notified": bool,      # notifier.notify called
      "project": ...,        # event only: project_id Aodh loads alarms of

@@ -58,7 +58,8 @@ export class PythonFloats<T = unknown> {
 export function pythonFloat(n: number): string {
   // the common cases without toExponential(), which is slow
   const a = Math.abs(n);
-  if (a < 1e16 && (a >= 1e-4 || n === 0)) return Number.isInteger(n) ? `${n}.0` : String(n);
+  if (n === 0) return Object.is(n, -0) ? '-0.0' : '0.0';
+  if (a < 1e16 && a >= 1e-4) return Number.isInteger(n) ? `${n}.0` : String(n);
   const [mantissa, exp] = n.toExponential().split('e');
   const e = Number(exp);
   if (e >= -4 && e < 16) {

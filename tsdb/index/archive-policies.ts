@@ -56,24 +56,70 @@ export function fnmatch(name: string, pattern: string): boolean {
   return re.test(name);
 }
 
+/**
+ * Python 3.11's fnmatch.translate: `*`, `?` (one code point), `[set]` and
+ * `[!set]`, where a `]` right after the opening (or the `!`) is literal, a
+ * leading `^` is literal, a reversed range (`z-a`) is dropped, and a set
+ * left empty matches nothing.
+ */
 function fnmatchRegExp(pattern: string): RegExp {
+  const pat = [...pattern];
+  const n = pat.length;
   let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
+  let i = 0;
+  while (i < n) {
+    const c = pat[i++];
+    if (c === '*') {
+      if (!re.endsWith('.*')) re += '.*';
+    } else if (c === '?') re += '.';
     else if (c === '[') {
-      const close = pattern.indexOf(']', i + 2);
-      if (close < 0) re += '\\[';
-      else {
-        let set = pattern.slice(i + 1, close).replace(/\\/g, '\\\\');
-        if (set.startsWith('!')) set = `^${set.slice(1)}`;
-        re += `[${set}]`;
-        i = close;
+      let j = i;
+      if (j < n && pat[j] === '!') j++;
+      if (j < n && pat[j] === ']') j++;
+      while (j < n && pat[j] !== ']') j++;
+      if (j >= n) {
+        re += '\\[';
+        continue;
       }
+      re += fnmatchSet(pat, i, j);
+      i = j + 1;
     } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   }
-  return new RegExp(`^${re}$`, 's');
+  return new RegExp(`^${re}$`, 'su');
+}
+
+/** The set pat[from, to) (between the brackets) as a regular-expression class. */
+function fnmatchSet(pat: readonly string[], from: number, to: number): string {
+  const negated = pat[from] === '!';
+  // split at the hyphens of ranges: "a-cx-z" → ["a", "cx", "z"]
+  const chunks: string[][] = [];
+  let start = from;
+  let k = negated ? from + 2 : from + 1;
+  for (;;) {
+    while (k < to && pat[k] !== '-') k++;
+    if (k >= to) break;
+    chunks.push(pat.slice(start, k));
+    start = k + 1;
+    k = k + 3;
+  }
+  const last = pat.slice(start, to);
+  if (last.length) chunks.push(last);
+  else chunks[chunks.length - 1].push('-');
+  // a reversed range is dropped, as Python's translate drops it
+  for (let c = chunks.length - 1; c > 0; c--) {
+    const prev = chunks[c - 1];
+    if (prev.length && chunks[c].length && (prev[prev.length - 1].codePointAt(0) ?? 0) > (chunks[c][0].codePointAt(0) ?? 0)) {
+      chunks[c - 1] = [...prev.slice(0, -1), ...chunks[c].slice(1)];
+      chunks.splice(c, 1);
+    }
+  }
+  const esc = (xs: string[]): string => xs.map((x) => (x === '\\' || x === '-' || x === ']' || x === '[' ? `\\${x}` : x)).join('');
+  let stuff = chunks.map(esc).join('-');
+  if (stuff === '') return '(?!)';
+  if (stuff === '!') return '.';
+  if (stuff[0] === '!') stuff = `^${stuff.slice(1)}`;
+  else if (stuff[0] === '^') stuff = `\\${stuff}`;
+  return `[${stuff}]`;
 }
 
 export class ArchivePolicies {
