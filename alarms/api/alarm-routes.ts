@@ -372,7 +372,29 @@ export async function alarmRoutes(app: FastifyInstance, deps: AlarmApiDeps): Pro
     return explanationJson(alarm, deps.evaluator?.explain(alarm.alarm_id));
   });
 
-  if (deps.capabilities) app.get('/v2/capabilities', async () => ALARM_CAPABILITIES);
+  if (deps.capabilities) {
+    // the listener is Aodh's alone (`tally alarms`): its capabilities and version document
+    app.get('/v2/capabilities', async () => ALARM_CAPABILITIES);
+    app.get('/', async (request) => ({
+      versions: {
+        values: [
+          {
+            id: 'v2',
+            links: [
+              { href: `${request.baseUrl}/v2`, rel: 'self' },
+              { href: 'https://docs.openstack.org/', rel: 'describedby', type: 'text/html' },
+            ],
+            'media-types': [
+              { base: 'application/json', type: 'application/vnd.openstack.telemetry-v2+json' },
+              { base: 'application/xml', type: 'application/vnd.openstack.telemetry-v2+xml' },
+            ],
+            status: 'stable',
+            updated: '2013-02-13T00:00:00Z',
+          },
+        ],
+      },
+    }));
+  }
 }
 
 function alarmOf(input: AlarmInput, id: string, userId: string, projectId: string, at: number, stateAt: number, reason: string, evaluatedAt: number | null): Alarm {

@@ -66,6 +66,8 @@ describe('tally alarms reading the real Gnocchi 4.4', { skip: unavailable ?? fal
     assert.match(bad.body.error_message.faultstring, /^aggregation_method should be in \[.*'rate:mean'.*\] not nope$/);
     const caps = await api('GET', '/v2/capabilities');
     assert.equal(caps.body.api['alarms:query:complex'], true);
+    const root = await fetch(`${alarms.url}/`);
+    assert.equal(((await root.json()) as { versions: { values: { id: string }[] } }).versions.values[0].id, 'v2', "Aodh's version document");
   });
 
   it('evaluates each rule type from what Gnocchi aggregated', async () => {
