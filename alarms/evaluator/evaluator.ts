@@ -10,6 +10,7 @@
  * Event alarms are evaluated as events arrive (evaluateEvents).
  */
 import { randomUUID } from 'node:crypto';
+import { pythonJson } from '../../tsdb/api/python-json.js';
 import type { Event } from '../../tsdb/index/events.js';
 import type { Alarm, AlarmChange, AlarmNotification, CompositeRule, MetricsAggregationRule, ResourceThresholdRule, ResourcesAggregationRule, ThresholdRuleBase, TypedThresholdRule } from '../model.js';
 import { THRESHOLD_TYPES, actionsFor } from '../model.js';
@@ -228,7 +229,7 @@ export class Evaluator {
           event_id: randomUUID(),
           alarm_id: alarm.alarm_id,
           type: 'state transition',
-          detail: JSON.stringify({ state: t.state, transition_reason: t.reason }),
+          detail: pythonJson({ state: t.state, transition_reason: t.reason }),
           user_id: null,
           project_id: null,
           on_behalf_of: alarm.project_id,

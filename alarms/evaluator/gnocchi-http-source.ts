@@ -5,6 +5,7 @@
  * makes through gnocchiclient; equal requests in a batch are sent once, and
  * at most `concurrency` are in flight.
  */
+import { pyRepr } from '../../tsdb/python-repr.js';
 import { parseTimestamp } from '../../tsdb/time.js';
 import { aggregateOperations } from './in-process-source.js';
 import type { Datapoint, ReadFailure, StatisticsRequest, StatisticsResult, StatisticsSource } from './statistics-source.js';
@@ -33,7 +34,7 @@ function clientMessage(status: number, body: string): string {
   } catch {
     // not JSON: the text itself
   }
-  const text = typeof description === 'string' ? description : JSON.stringify(description).replace(/"/g, "'").replace(/':/g, "': ").replace(/,'/g, ", '");
+  const text = typeof description === 'string' ? description : pyRepr(description);
   return `${text} (HTTP ${status})`;
 }
 

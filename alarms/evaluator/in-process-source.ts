@@ -5,7 +5,7 @@
  * searches once each; the series come from the engine, which answers from
  * memory-mapped LMDB.
  */
-import { pythonJson } from '../../tsdb/api/python-json.js';
+import { pyRepr } from '../../tsdb/python-repr.js';
 import { checkSearchFilter } from '../../tsdb/api/search-filter.js';
 import { ALL_METHODS } from '../../tsdb/archive-policy.js';
 import { type SeriesRef, aggregateAcross } from '../../tsdb/cross-aggregate.js';
@@ -75,7 +75,8 @@ export class InProcessSource implements StatisticsSource {
             }
           }
           if (refs.length === 0) {
-            out.push(failed(`${pythonJson({ cause: 'Metrics not found', detail: [r.metric] }).replace(/"/g, "'")} (HTTP 400)`));
+            // as gnocchiclient prints Gnocchi's answer: the description, then the status
+            out.push(failed(`${pyRepr({ cause: 'Metrics not found', detail: [r.metric] })} (HTTP 400)`));
             continue;
           }
           out.push(this.readAggregate(r, refs, [r.metric]));
