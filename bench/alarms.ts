@@ -62,7 +62,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
-import { type IncomingMessage, type ServerResponse, createServer, Agent, request as httpRequest } from 'node:http';
+import { type IncomingMessage, type ServerResponse, createServer, Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
@@ -75,6 +75,7 @@ import { OutboxWorker } from '../alarms/notifiers/outbox.js';
 import { AlarmStore } from '../alarms/store/alarm-store.js';
 import { pythonJson } from '../tsdb/api/python-json.js';
 import { type TestServer, startTestServer } from '../test/helpers/tally-server.js';
+import { pool, sendHttp } from './api-client.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -115,35 +116,9 @@ const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
 async function call<T>(base: string, method: string, path: string, headers: Record<string, string>, body?: unknown, expect: number[] = [200, 201, 202, 204]): Promise<T> {
   const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  const h: Record<string, string | number> = { accept: 'application/json', ...headers };
-  if (text !== undefined) {
-    h['content-type'] = 'application/json';
-    h['content-length'] = Buffer.byteLength(text);
-  }
-  const reply = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = httpRequest(new URL(path, base), { method, headers: h, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.setTimeout(300_000, () => req.destroy(new Error(`${method} ${path}: no answer in 300 s`)));
-    req.on('error', reject);
-    req.end(text);
-  });
+  const reply = await sendHttp(new URL(path, base), method, headers, text, agent, 300_000);
   if (!expect.includes(reply.status)) throw new Error(`${method} ${path} -> ${reply.status} ${reply.text.slice(0, 500)}`);
   return (reply.text ? JSON.parse(reply.text) : null) as T;
-}
-
-async function pool<T>(items: readonly T[], inFlight: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(inFlight, items.length) }, worker));
 }
 
 /** Calls `fn` on a progress line every 10 s while `work` runs. */

@@ -6,11 +6,31 @@
  * router adds ~40 ms to each keep-alive request (shared tools README), which
  * would measure uWSGI rather than Gnocchi; Gnocchi's own bench.py does the same.
  */
-import { request as httpRequest } from 'node:http';
+import { type Agent, request as httpRequest } from 'node:http';
 
 export interface Reply {
   status: number;
   text: string;
+}
+
+/** One JSON request (`body` already text); a connection per request unless `agent` keeps them. */
+export function sendHttp(target: URL, method: string, extraHeaders: Readonly<Record<string, string>>, body: string | undefined, agent: Agent | false, timeoutMs: number): Promise<Reply> {
+  const headers: Record<string, string | number> = { accept: 'application/json', ...extraHeaders };
+  if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = Buffer.byteLength(body);
+  }
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(target, { method, headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${target.pathname}: no answer in ${timeoutMs / 1000} s`)));
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 export class ApiClient {
@@ -20,23 +40,7 @@ export class ApiClient {
   ) {}
 
   send(method: string, path: string, body?: string): Promise<Reply> {
-    const target = new URL(path, this.url);
-    const headers: Record<string, string | number> = { accept: 'application/json', authorization: this.authorization };
-    if (body !== undefined) {
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = Buffer.byteLength(body);
-    }
-    return new Promise((resolve, reject) => {
-      const req = httpRequest(target, { method, headers, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      });
-      req.setTimeout(600_000, () => req.destroy(new Error(`${method} ${path}: no answer in 600 s`)));
-      req.on('error', reject);
-      req.end(body);
-    });
+    return sendHttp(new URL(path, this.url), method, { authorization: this.authorization }, body, false, 600_000);
   }
 
   /** Sends and parses the JSON answer; any status but the expected ones is an error. */

@@ -23,6 +23,7 @@ import { type RuleOutcome, type Transition, evaluateRule, failureReason, thresho
 import { compositeLeaves, compositeTransition } from '../../alarms/evaluator/composite.js';
 import { eventMatches, eventProject, eventTransition } from '../../alarms/evaluator/event-alarms.js';
 import { withinTimeConstraints } from '../../alarms/evaluator/time-constraints.js';
+import { prng } from '../helpers/prng.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('../oracle/aodh_evaluator.py', import.meta.url));
@@ -116,14 +117,6 @@ function canon(v: unknown): string {
 
 // ------------------------------------------------------------------ random cases
 
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rand = prng(SEED);
 const int = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));

@@ -9,26 +9,15 @@ import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { CORPUS_FILES, checkRecordedOracle, readCorpus, readExpected } from '../helpers/notification-corpus.js';
 import { EventBuildError, EventDefinitions } from '../../collector/events/event-definitions.js';
-import type { Event } from '../../tsdb/index/events.js';
-import { formatNaiveTimestamp } from '../../tsdb/time.js';
 import { PoisonMessage, toNotification } from '../../collector/notification.js';
+import { eventPayload } from '../../alarms/evaluator/event-alarms.js';
 
 const EVENTS_YAML = '/work/shared/fixtures/ceilometer/event_definitions.yaml';
 const hasCeilometer = existsSync('/usr/lib/python3/dist-packages/ceilometer/event/converter.py');
 
 /** Ceilometer's Trait dtype numbers. */
-const DTYPE = { string: 1, integer: 2, float: 3, datetime: 4 } as const;
-
-/** Ceilometer's Event.serialize(). */
-function serialize(e: Event): unknown {
-  return {
-    message_id: e.messageId,
-    event_type: e.eventType,
-    generated: formatNaiveTimestamp(e.generated),
-    traits: e.traits.map((t) => [t.name, DTYPE[t.type], t.type === 'datetime' ? formatNaiveTimestamp(t.value as number) : t.value]),
-    raw: e.raw,
-  };
-}
+/** Ceilometer's Event.serialize(): the form events travel in (to Aodh, and from the oracle). */
+const serialize = eventPayload;
 
 function tallyEvent(defs: EventDefinitions, raw: unknown): unknown {
   try {

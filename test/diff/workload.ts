@@ -6,6 +6,7 @@
  * requests, duplicate timestamps, and late measures on both sides of each
  * policy's back window. T0 = 2024-03-01T10:00:00Z.
  */
+import { prng } from '../helpers/prng.js';
 /** No percentile: Debian's Gnocchi crashes metricd on them (test/gnocchi/README.md). */
 export const POLICIES = [
   {
@@ -36,14 +37,6 @@ export interface Measure {
 
 const T0 = Date.UTC(2024, 2, 1, 10, 0, 0); // ms
 
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Format = (ms: number, i: number) => string | number;
 

@@ -21,18 +21,11 @@ import {
   oracleNumber,
   runOracle,
 } from '../helpers/gnocchi-oracle.js';
+import { prng } from '../helpers/prng.js';
 
 const S = 1_000_000; // µs per second
 const T0 = Date.UTC(2024, 2, 1, 10, 0, 0) * 1000;
 
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const METHODS = [
   'mean', 'sum', 'min', 'max', 'count', 'first', 'last', 'std', 'median', '5pct', '50pct', '95pct', '99pct',
