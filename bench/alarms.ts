@@ -178,7 +178,7 @@ interface Phase {
 }
 const phases = new Map<string, Phase>();
 const PHASES = {
-  load: 'load enabled alarms (SQL, once per cycle)',
+  load: 'load enabled alarms (versions, then what changed; SQL, once per cycle)',
   batch: 'batches, total (evaluateBatch)',
   read: 'statistics reads (source.read, per batch)',
   resolve: '  of which: (resource, metric) → metric id (SQL)',
@@ -209,7 +209,7 @@ function wrap(proto: object, method: string, name: string): void {
 }
 
 // prototypes, so that every server's store, evaluator and source is timed
-wrap(AlarmStore.prototype, 'enabledOfTypes', PHASES.load);
+wrap(Evaluator.prototype, 'workingSet', PHASES.load);
 wrap(AlarmStore.prototype, 'applyStateUpdates', PHASES.writes);
 wrap(Evaluator.prototype, 'evaluateBatch', PHASES.batch);
 wrap(InProcessSource.prototype, 'read', PHASES.read);
@@ -223,15 +223,15 @@ const SQL_PHASE = 'PGlite: ';
 const SQL = {
   load: `${SQL_PHASE}load enabled alarms`,
   resolve: `${SQL_PHASE}(resource, metric) → metric id`,
-  search: `${SQL_PHASE}resource searches (3 statements each)`,
+  search: `${SQL_PHASE}resource searches (the resource type, then the metrics of matching resources)`,
   transactions: `${SQL_PHASE}transactions: state writes + history + outbox; deliveries`,
   outbox: `${SQL_PHASE}outbox polling`,
   other: `${SQL_PHASE}other statements`,
 } as const;
 function sqlLabel(text: string): string {
-  if (text.startsWith('SELECT alarm_id, type, name')) return SQL.load;
+  if (text.startsWith('SELECT alarm_id, type, name') || text.startsWith('SELECT alarm_id, timestamp::text')) return SQL.load;
   if (text.startsWith('SELECT r.id AS rid')) return SQL.resolve;
-  if (/FROM resource_type WHERE name|^SELECT r\.revision|^SELECT id, name, resource_id FROM metric/.test(text)) return SQL.search;
+  if (/FROM resource_type WHERE name|^SELECT m\.resource_id, m\.name, m\.id FROM/.test(text)) return SQL.search;
   if (/alarm_outbox/.test(text)) return SQL.outbox;
   return SQL.other;
 }

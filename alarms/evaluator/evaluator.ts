@@ -14,7 +14,7 @@ import { pythonJson } from '../../tsdb/api/python-json.js';
 import type { Event } from '../../tsdb/index/events.js';
 import type { Alarm, AlarmChange, AlarmNotification, CompositeRule, MetricsAggregationRule, ResourceThresholdRule, ResourcesAggregationRule, ThresholdRuleBase, TypedThresholdRule } from '../model.js';
 import { THRESHOLD_TYPES, actionsFor } from '../model.js';
-import type { AlarmStore, StateUpdate } from '../store/alarm-store.js';
+import { AlarmStore, type StateUpdate } from '../store/alarm-store.js';
 import { compositeLeaves, compositeTransition } from './composite.js';
 import { eventMatches, eventProject, eventTransition } from './event-alarms.js';
 import { type Explanation, type RuleExplanation, explainRule } from './explain.js';
@@ -109,6 +109,8 @@ export class Evaluator {
   private readonly explanations = new Map<string, Explanation>();
   private readonly inFlight = new Set<string>();
   private readonly eventAlarms = new Map<string, { alarms: Alarm[]; until: number }>();
+  /** the threshold and composite alarms as last read, by id, with their version (AlarmStore.versionOf) */
+  private readonly working = new Map<string, { version: string; alarm: Alarm }>();
   private lastCycle: CycleStats | null = null;
 
   constructor(private readonly o: EvaluatorOptions) {}
@@ -130,13 +132,14 @@ export class Evaluator {
   /** Forget cached event alarms (after an alarm was created, changed or deleted here). */
   alarmsChanged(alarmId?: string): void {
     this.eventAlarms.clear();
+    if (alarmId) this.working.delete(alarmId);
     if (alarmId) this.explanations.delete(alarmId);
   }
 
   /** One cycle over every enabled threshold and composite alarm, at `now` (µs). */
   async evaluateAll(now: number = Date.now() * 1000): Promise<CycleStats> {
     const started = performance.now();
-    const all = await this.o.store.enabledOfTypes([...THRESHOLD_TYPES, 'composite']);
+    const all = await this.workingSet();
     const due: Alarm[] = [];
     let skipped = 0;
     for (const a of all) {
@@ -185,6 +188,26 @@ export class Evaluator {
     if (totals.notifications > 0) this.o.onNotifications?.();
     this.lastCycle = { alarms: all.length, skipped, ...totals, durationMs: performance.now() - started };
     return this.lastCycle;
+  }
+
+  /**
+   * Every enabled threshold and composite alarm, current: a cheap poll of
+   * their versions, then a full read of those new or changed since the last
+   * cycle (by this process's API, by another process, or by evaluation).
+   */
+  private async workingSet(): Promise<Alarm[]> {
+    const types: readonly string[] = [...THRESHOLD_TYPES, 'composite'];
+    const versions = await this.o.store.enabledVersions(types);
+    for (const id of this.working.keys()) if (!versions.has(id)) this.working.delete(id);
+    const stale: string[] = [];
+    for (const [id, v] of versions) if (this.working.get(id)?.version !== v) stale.push(id);
+    for (let i = 0; i < stale.length; i += 10_000) {
+      for (const a of await this.o.store.getMany(stale.slice(i, i + 10_000))) {
+        // changed again between the two reads: disabled or of another type now
+        if (a.enabled && types.includes(a.type)) this.working.set(a.alarm_id, { version: AlarmStore.versionOf(a), alarm: a });
+      }
+    }
+    return [...this.working.values()].map((w) => w.alarm);
   }
 
   private async evaluateBatch(batch: readonly Planned[], now: number): Promise<{ reads: number; transitions: number; notifications: number }> {

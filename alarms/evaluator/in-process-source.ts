@@ -15,7 +15,6 @@ import { fnmatch } from '../../tsdb/index/archive-policies.js';
 import { NoSuchResourceType } from '../../tsdb/index/errors.js';
 import type { Index } from '../../tsdb/index/index.js';
 import { isUuid } from '../../tsdb/index/metrics.js';
-import type { Resource } from '../../tsdb/index/resources.js';
 import type { OperationNode } from '../../tsdb/operations.js';
 import type { Datapoint, StatisticsRequest, StatisticsResult, StatisticsSource } from './statistics-source.js';
 
@@ -53,7 +52,7 @@ export class InProcessSource implements StatisticsSource {
 
   async read(requests: readonly StatisticsRequest[]): Promise<StatisticsResult[]> {
     const metricIds = await this.resolveResourceMetrics(requests);
-    const searches = new Map<string, Promise<Resource[] | Error>>();
+    const searches = new Map<string, ReturnType<InProcessSource['search']>>();
     const out: StatisticsResult[] = [];
     for (const r of requests) {
       try {
@@ -63,16 +62,14 @@ export class InProcessSource implements StatisticsSource {
           const key = `${r.resourceType}|${JSON.stringify(r.query)}`;
           let found = searches.get(key);
           if (!found) searches.set(key, (found = this.search(r.resourceType, r.query)));
-          const resources = await found;
-          if (resources instanceof Error) {
-            out.push(failed(resources.message));
+          const metrics = await found;
+          if (metrics instanceof Error) {
+            out.push(failed(metrics.message));
             continue;
           }
           const refs: SeriesRef[] = [];
-          for (const res of resources) {
-            for (const [name, metricId] of Object.entries(res.metrics)) {
-              if (fnmatch(name, r.metric)) refs.push({ metricId, method: lstripRate(r.aggregation), name: r.metric, resourceId: res.id });
-            }
+          for (const m of metrics) {
+            if (fnmatch(m.name, r.metric)) refs.push({ metricId: m.metricId, method: lstripRate(r.aggregation), name: r.metric, resourceId: m.resourceId });
           }
           if (refs.length === 0) {
             // as gnocchiclient prints Gnocchi's answer: the description, then the status
@@ -149,9 +146,10 @@ export class InProcessSource implements StatisticsSource {
     }
   }
 
-  private async search(type: string, query: Readonly<Record<string, unknown>>): Promise<Resource[] | Error> {
+  /** The metrics of the resources a by-resources rule's search finds. */
+  private async search(type: string, query: Readonly<Record<string, unknown>>): Promise<{ resourceId: string; name: string; metricId: string }[] | Error> {
     try {
-      return await this.index.resources.list(type, { filter: checkSearchFilter(query, '') });
+      return await this.index.resources.metricsOfMatching(type, checkSearchFilter(query, ''));
     } catch (err) {
       if (err instanceof NoSuchResourceType) return new Error(`Resource type ${type} does not exist`);
       return err as Error;

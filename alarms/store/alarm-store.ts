@@ -216,6 +216,32 @@ export class AlarmStore {
     return (await this.complex<AlarmRow>('alarm', ALARM_COLUMNS, filter, orderby, limit)).map(toAlarm);
   }
 
+  /**
+   * What tells whether an enabled alarm of these types changed since it was
+   * read: its definition time, state and state time (the evaluator's cheap
+   * poll; it reads in full only what changed).
+   */
+  async enabledVersions(types: readonly string[]): Promise<Map<string, string>> {
+    const rows = await this.sql.query<{ alarm_id: string; v: string }>(
+      `SELECT alarm_id, timestamp::text || '|' || state || '|' || state_timestamp::text AS v FROM alarm WHERE enabled AND type = ANY($1::text[])`,
+      [types],
+    );
+    const out = new Map<string, string>();
+    for (const r of rows) out.set(r.alarm_id, r.v);
+    return out;
+  }
+
+  /** The alarms with these ids (those that still exist). */
+  async getMany(alarmIds: readonly string[]): Promise<Alarm[]> {
+    if (alarmIds.length === 0) return [];
+    return (await this.sql.query<AlarmRow>(`SELECT ${ALARM_COLUMNS} FROM alarm WHERE alarm_id = ANY($1::text[])`, [alarmIds])).map(toAlarm);
+  }
+
+  /** The version enabledVersions gives an alarm. */
+  static versionOf(a: Pick<Alarm, 'timestamp' | 'state' | 'state_timestamp'>): string {
+    return `${a.timestamp}|${a.state}|${a.state_timestamp}`;
+  }
+
   /** Enabled alarms of the given types (the evaluator's working set), without the descriptive fields. */
   async enabledOfTypes(types: readonly string[], projectId?: string): Promise<Alarm[]> {
     const params: unknown[] = [types];

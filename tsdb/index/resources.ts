@@ -288,6 +288,24 @@ export class Resources {
     });
   }
 
+  /**
+   * The named metrics of the current resources of the type matching the
+   * filter, in one statement: what an aggregate over a resource search reads,
+   * without building the resources.
+   */
+  async metricsOfMatching(type: string, filter: FilterTree | undefined): Promise<{ resourceId: string; name: string; metricId: string }[]> {
+    const rt = await this.typeOf(type);
+    const p = new Params();
+    const where: string[] = [];
+    if (type !== 'generic') where.push(`r.type = ${p.add(type, 'text')}`);
+    if (filter && Object.keys(filter).length > 0) where.push(compileFilter(filter, targetOf(rt), p));
+    const rows = await this.sql.query<{ resource_id: string; name: string; id: string }>(
+      `SELECT m.resource_id, m.name, m.id FROM (${CURRENT}) r JOIN metric m ON m.resource_id = r.id${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY r.id, m.name COLLATE "C"`,
+      p.values,
+    );
+    return rows.map((m) => ({ resourceId: m.resource_id, name: m.name, metricId: m.id }));
+  }
+
   /** Resources of the type (all types for `generic`) matching the filter, one page, sorted. */
   async list(type: string, o: ListOptions = {}): Promise<Resource[]> {
     const rt = await this.typeOf(type);
