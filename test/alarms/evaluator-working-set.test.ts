@@ -3,20 +3,28 @@
  * those whose version (definition time, state, state time) changed. A change
  * made by another process — straight in the shared database, with no word to
  * this evaluator — must be seen at the next cycle, and a deleted or disabled
- * alarm must drop out of it.
+ * alarm must drop out of it. On PGlite and on a PostgreSQL server, with the
+ * notification of the change going through the outbox.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Alarm, MetricsAggregationRule } from '../../alarms/model.js';
 import { waitFor } from '../collector/amqp-helpers.js';
+import { indexTargets } from '../helpers/index-targets.js';
 import { type TestServer, startTestServer } from '../helpers/tally-server.js';
 
 const WHO = { 'x-user-id': 'u', 'x-project-id': 'p', 'x-roles': 'admin', 'content-type': 'application/json', accept: 'application/json' };
 
-describe('the evaluator\'s working set', () => {
+const targets = indexTargets();
+after(async () => {
+  for (const target of targets) await target.cleanup();
+});
+
+// the alarm tables on the index's database: embedded PGlite and a PostgreSQL server
+for (const target of targets) describe(`the evaluator's working set (index on ${target.driver})`, () => {
   let tally: TestServer;
   before(async () => {
-    tally = await startTestServer({ evaluation_interval: 0 }, { collector: false, alarms: true });
+    tally = await startTestServer({ evaluation_interval: 0, index_url: target.driver === 'pglite' ? '' : await target.create() }, { collector: false, alarms: true });
   });
   after(async () => tally?.close());
 
@@ -34,7 +42,7 @@ describe('the evaluator\'s working set', () => {
     await call('POST', `/v1/metric/${metric.id}/measures`, [{ timestamp: new Date(at).toISOString(), value: 5 }]);
     await waitFor(async () => (await call('GET', `/v1/metric/${metric.id}/measures?granularity=1`)).length > 0, 5000, 'aggregated data');
     const rule = { metrics: [metric.id], aggregation_method: 'mean', granularity: 1, comparison_operator: 'gt', threshold: 10 };
-    const a = await call('POST', '/v2/alarms', { name: 'a', type: 'gnocchi_aggregation_by_metrics_threshold', gnocchi_aggregation_by_metrics_threshold_rule: rule });
+    const a = await call('POST', '/v2/alarms', { name: 'a', type: 'gnocchi_aggregation_by_metrics_threshold', alarm_actions: ['log://'], gnocchi_aggregation_by_metrics_threshold_rule: rule });
     const b = await call('POST', '/v2/alarms', { name: 'b', type: 'gnocchi_aggregation_by_metrics_threshold', gnocchi_aggregation_by_metrics_threshold_rule: rule });
     const service = tally.alarms!;
     // every cycle at the same instant, 1.5 s after the measure: its bucket is the one evaluated
@@ -52,6 +60,10 @@ describe('the evaluator\'s working set', () => {
     const stats = await service.evaluate(now());
     assert.equal(stats.alarms, 1, 'b is gone from the working set');
     assert.equal((await call('GET', `/v2/alarms/${a.alarm_id}`)).state, 'alarm', 'the new threshold was read');
+    // its notification went through the outbox: queued with the change, delivered, recorded
+    const delivered = async (): Promise<boolean> =>
+      (await call('GET', `/v2/alarms/${a.alarm_id}/history`)).some((h: { type: string; detail: string }) => h.type === 'action' && JSON.parse(h.detail).outcome === 'delivered');
+    await waitFor(delivered, 5000, 'the log:// delivery in the history');
 
     // disabled behind its back: not evaluated any more
     assert.ok(await service.store.update({ ...changed, enabled: false, timestamp: changed.timestamp + 1, state: 'alarm' }, null));
