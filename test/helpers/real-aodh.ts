@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { runScript } from './run-script.js';
+import { startScriptedService } from './run-script.js';
 
 const UP = fileURLToPath(new URL('../aodh/up.sh', import.meta.url));
 const DOWN = fileURLToPath(new URL('../aodh/down.sh', import.meta.url));
@@ -57,13 +57,5 @@ export async function startRealAodh(options: AodhOptions = {}): Promise<RealAodh
   if (options.port !== undefined) env.AODH_PORT = String(options.port);
   if (options.gnocchiUrl !== undefined) env.AODH_GNOCCHI_URL = options.gnocchiUrl;
   if (options.dir !== undefined) env.AODH_DIR = options.dir;
-  const log = options.log ?? (() => undefined);
-  const out = await runScript(UP, env, log);
-  const url = out.trim().split('\n').pop() ?? '';
-  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`up.sh printed no URL: ${JSON.stringify(out)}`);
-  let stopping: Promise<void> | null = null;
-  return {
-    url,
-    stop: () => (stopping ??= runScript(DOWN, env, log).then(() => undefined)),
-  };
+  return startScriptedService(UP, DOWN, env, options.log ?? (() => undefined));
 }

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runScript } from './run-script.js';
+import { startScriptedService } from './run-script.js';
 
 const UP = fileURLToPath(new URL('../gnocchi/up.sh', import.meta.url));
 const DOWN = fileURLToPath(new URL('../gnocchi/down.sh', import.meta.url));
@@ -45,14 +45,5 @@ export async function startRealGnocchi(options: GnocchiOptions = {}): Promise<Re
   const env: NodeJS.ProcessEnv = {};
   if (options.port !== undefined) env.GN_PORT = String(options.port);
   if (options.dir !== undefined) env.GN_DIR = options.dir;
-  const log = options.log ?? (() => undefined);
-  const out = await runScript(UP, env, log);
-  const url = out.trim().split('\n').pop() ?? '';
-  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`up.sh printed no URL: ${JSON.stringify(out)}`);
-  let stopping: Promise<void> | null = null;
-  return {
-    url,
-    authorization: ADMIN_AUTH,
-    stop: () => (stopping ??= runScript(DOWN, env, log).then(() => undefined)),
-  };
+  return { ...(await startScriptedService(UP, DOWN, env, options.log ?? (() => undefined))), authorization: ADMIN_AUTH };
 }

@@ -20,3 +20,16 @@ export function runScript(script: string, env: NodeJS.ProcessEnv = {}, log: (lin
     });
   });
 }
+
+/**
+ * Runs an up.sh that prints the service's loopback URL as its last line;
+ * resolves with that URL and a stop() that runs down.sh (once) with the same
+ * environment.
+ */
+export async function startScriptedService(up: string, down: string, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<{ url: string; stop(): Promise<void> }> {
+  const out = await runScript(up, env, log);
+  const url = out.trim().split('\n').pop() ?? '';
+  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`up.sh printed no URL: ${JSON.stringify(out)}`);
+  let stopping: Promise<void> | null = null;
+  return { url, stop: () => (stopping ??= runScript(down, env, log).then(() => undefined)) };
+}
