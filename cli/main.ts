@@ -44,7 +44,7 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (flags: ServerFlags) => runUntilSignalled(serverConfig(flags)));
 
   serverOptions(program.command('collector'))
-    .description('collect notifications (RabbitMQ with --amqp-url, and HTTP) into the store; the store and its API run in the same process')
+    .description('collect notifications (RabbitMQ with --amqp-url, and HTTP) into the store; the store, its API and the alarms (which its events fire) run in the same process')
     .action(async (flags: ServerFlags) => runUntilSignalled(serverConfig(flags)));
 
   serverOptions(program.command('api'))
