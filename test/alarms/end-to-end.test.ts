@@ -146,16 +146,21 @@ describe('alarms end to end (scheduled evaluation every second)', () => {
 
     // load drops: the group's mean goes under the threshold, the alarm returns to ok and says so
     cpu = 20;
-    await waitFor(() => rx.requests.some((r) => r.url === '/ok'), 10_000, 'the ok signal');
+    try {
+      await waitFor(() => rx.requests.some((r) => r.url === '/ok'), 10_000, 'the ok signal');
+    } finally {
+      cpu = 90;
+    }
     const ok = JSON.parse(rx.requests.find((r) => r.url === '/ok')!.body);
     assert.equal(ok.previous, 'alarm');
     assert.equal(ok.current, 'ok');
-    assert.equal(ok.reason, 'Transition to ok due to 1 samples inside threshold, most recent: 20.0');
+    // the second the load dropped in may average both levels: any mean under the threshold
+    const m = /^Transition to ok due to 1 samples inside threshold, most recent: (\d+\.\d+)$/.exec(ok.reason);
+    assert.ok(m && Number(m[1]) <= 80 && Number(m[1]) >= 20, ok.reason);
     const explain = await call(tally.url, 'GET', `/v2/alarms/${alarm.alarm_id}/explain`);
     assert.equal(explain.evaluated, true);
     assert.equal(explain.rules[0].read.kind, 'resources');
     assert.ok(explain.rules[0].datapoints.length >= 1);
-    cpu = 90;
   });
 
   it('a composite alarm fires when both of its rules do, and names them', async () => {

@@ -13,3 +13,9 @@ export const isCheckViolation = (err: unknown): boolean => code(err) === '23514'
 /** The name of the constraint a row violated, when the server says. */
 export const constraintOf = (err: unknown): string | undefined =>
   typeof err === 'object' && err !== null && 'constraint' in err ? String((err as { constraint: unknown }).constraint) : undefined;
+
+/** The offending key value of a constraint violation ("Key (col)=(value) …" in the server's detail). */
+export const keyValueOf = (err: unknown): string | undefined => {
+  const detail = typeof err === 'object' && err !== null && 'detail' in err ? String((err as { detail: unknown }).detail) : '';
+  return /^Key \([^)]*\)=\((.*)\) (?:is not present|already exists)/.exec(detail)?.[1];
+};

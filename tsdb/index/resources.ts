@@ -22,7 +22,7 @@ import {
 import { type Column, type FilterTarget, type FilterTree, Params, compileFilter, timestampParam } from './filter-sql.js';
 import { type Sort, afterMarker, markerColumns, orderBy, parseSorts } from './sort-sql.js';
 import type { Metric } from './metrics.js';
-import { isCheckViolation, isForeignKeyViolation, isUniqueViolation } from './pg-errors.js';
+import { isCheckViolation, isForeignKeyViolation, isUniqueViolation, keyValueOf } from './pg-errors.js';
 import type { AttributeDefinition, AttributeValue, ResourceType } from './resource-type-schema.js';
 import type { Sql } from './sql.js';
 
@@ -195,10 +195,36 @@ export class Resources {
         if (isForeignKeyViolation(err)) throw new NoSuchResourceType(type);
         throw err;
       }
-      const createdMetrics = r.metrics ? await linkMetrics(tx, r.id, r.creator, r.metrics) : [];
+      const createdMetrics = r.metrics ? await linkMetrics(tx, r.id, r.creator, r.metrics, true) : [];
       if (r.metrics) this.metricsChanged();
-      const resource = await this.getIn(tx, type, r.id);
-      return { resource: resource!, createdMetrics };
+      // the resource as just written, without reading it back: typed attributes in the type's order,
+      // metrics by name in the "C" collation, as getIn gives them
+      let attributes: Record<string, AttributeValue> = {};
+      if (type !== 'generic') {
+        // through `tx`: inside a transaction, PGlite's single connection is that transaction's
+        const [row] = await tx.query<{ attributes: Record<string, unknown> }>('SELECT attributes FROM resource_type WHERE name = $1', [type]);
+        const given = r.attributes ?? {};
+        for (const n of Object.keys(row?.attributes ?? {})) if (n in given) attributes[n] = given[n];
+        if (!row) attributes = { ...given };
+      }
+      const metrics: [string, string][] = Object.entries(r.metrics ?? {}).map(([name, link]) => [name, 'id' in link ? link.id : createdMetrics.find((m) => m.name === name)!.id]);
+      metrics.sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+      const resource: Resource = {
+        id: r.id,
+        type,
+        creator: r.creator,
+        startedAt: r.startedAt ?? now,
+        revisionStart: now,
+        endedAt: r.endedAt ?? null,
+        userId: r.userId ?? null,
+        projectId: r.projectId ?? null,
+        originalResourceId: r.originalResourceId,
+        attributes,
+        revision: -1,
+        revisionEnd: null,
+        metrics: Object.fromEntries(metrics),
+      };
+      return { resource, createdMetrics };
     });
   }
 
@@ -409,10 +435,32 @@ async function withMetrics(sql: Sql, rows: ResourceRow[], generic: boolean): Pro
   }));
 }
 
-/** Attaches existing metrics (same creator) or creates new ones under the given names. */
-async function linkMetrics(tx: Sql, resourceId: string, creator: string | null, links: Readonly<Record<string, MetricLink>>): Promise<Metric[]> {
+/**
+ * Attaches existing metrics (same creator) or creates new ones under the
+ * given names. On a `fresh` resource no name can be taken yet: its new
+ * metrics go in with one statement.
+ */
+async function linkMetrics(tx: Sql, resourceId: string, creator: string | null, links: Readonly<Record<string, MetricLink>>, fresh = false): Promise<Metric[]> {
   const created: Metric[] = [];
-  for (const [name, link] of Object.entries(links)) {
+  const entries = Object.entries(links);
+  if (fresh && entries.length > 1 && entries.every(([, l]) => !('id' in l))) {
+    const metrics: Metric[] = entries.map(([name, link]) => {
+      const l = link as { archivePolicyName: string; unit: string | null };
+      return { id: randomUUID(), archivePolicyName: l.archivePolicyName, creator: creator ?? '', resourceId, name, unit: l.unit };
+    });
+    try {
+      await tx.query(
+        'INSERT INTO metric (id, archive_policy_name, creator, resource_id, name, unit) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[])',
+        [metrics.map((m) => m.id), metrics.map((m) => m.archivePolicyName), metrics.map((m) => m.creator), metrics.map(() => resourceId), metrics.map((m) => m.name), metrics.map((m) => m.unit)],
+      );
+    } catch (err) {
+      // the only reference that can fail here is the archive policy; the server's detail names it
+      if (isForeignKeyViolation(err)) throw new NoSuchArchivePolicy(keyValueOf(err) ?? metrics[0].archivePolicyName);
+      throw err;
+    }
+    return metrics;
+  }
+  for (const [name, link] of entries) {
     try {
       if ('id' in link) {
         const rows = await tx.query('UPDATE metric SET resource_id = $1::uuid, name = $2 WHERE id = $3::uuid AND creator IS NOT DISTINCT FROM $4 RETURNING id', [
