@@ -25,6 +25,7 @@ import {
   type ThresholdRuleBase,
   type TimeConstraint,
 } from '../model.js';
+import { isObject } from '../../tsdb/json-object.js';
 
 /** What a body says; owner and timestamps are the routes' to settle. */
 export interface AlarmInput {
@@ -52,7 +53,6 @@ const ALARM_FIELDS = new Set([
 
 type Body = Record<string, unknown>;
 
-const isObject = (v: unknown): v is Body => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function text(body: Body, field: string, mandatory: boolean): string | undefined {
   const v = body[field];

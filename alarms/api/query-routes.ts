@@ -12,6 +12,7 @@ import type { ComplexFilter, ComplexValue, OrderBy } from '../store/complex-quer
 import { alarmJson, changeJson } from './alarm-json.js';
 import type { AlarmApiDeps } from './deps.js';
 import type { Alarm } from '../model.js';
+import { isObject } from '../../tsdb/json-object.js';
 
 const ALARM_FIELDS = [
   'alarm_id', 'type', 'enabled', 'name', 'description', 'timestamp', 'user_id', 'project_id', 'state', 'state_timestamp', 'state_reason',
@@ -24,7 +25,6 @@ const TIMESTAMP_FIELDS = new Set(['timestamp', 'state_timestamp', 'evaluate_time
 
 const invalid = (why: string): WsmeError => new WsmeError(400, `Filter expression not valid: ${why}`);
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function single(node: unknown, what: string): [string, unknown] {
   if (!isObject(node)) throw invalid(`${JSON.stringify(node)} is not of type 'object'`);

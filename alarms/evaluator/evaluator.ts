@@ -132,8 +132,10 @@ export class Evaluator {
   /** Forget cached event alarms (after an alarm was created, changed or deleted here). */
   alarmsChanged(alarmId?: string): void {
     this.eventAlarms.clear();
-    if (alarmId) this.working.delete(alarmId);
-    if (alarmId) this.explanations.delete(alarmId);
+    if (alarmId) {
+      this.working.delete(alarmId);
+      this.explanations.delete(alarmId);
+    }
   }
 
   /** One cycle over every enabled threshold and composite alarm, at `now` (µs). */
@@ -157,6 +159,7 @@ export class Evaluator {
     const batches: Planned[][] = [];
     for (let i = 0; i < planned.length; i += size) batches.push(planned.slice(i, i + size));
     const totals = { evaluated: 0, failed: 0, reads: 0, transitions: 0, notifications: 0 };
+    const batchTimeoutMs = this.o.batchTimeoutMs ?? 50_000;
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < batches.length) {
@@ -171,10 +174,10 @@ export class Evaluator {
             this.o.log?.(`alarms: evaluation of ${batch.length} alarms failed: ${(err as Error).message}`);
           },
         );
-        const r = await Promise.race([work.catch(() => null), sleep(this.o.batchTimeoutMs ?? 50_000).then(() => undefined)]);
+        const r = await Promise.race([work.catch(() => null), sleep(batchTimeoutMs).then(() => undefined)]);
         if (r === undefined) {
           totals.failed += batch.length;
-          this.o.log?.(`alarms: a batch of ${batch.length} alarms is still being evaluated after ${this.o.batchTimeoutMs ?? 50_000} ms; the cycle goes on without it`);
+          this.o.log?.(`alarms: a batch of ${batch.length} alarms is still being evaluated after ${batchTimeoutMs} ms; the cycle goes on without it`);
         } else if (r === null) totals.failed += batch.length;
         else {
           totals.evaluated += batch.length;

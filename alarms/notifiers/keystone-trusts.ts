@@ -7,6 +7,7 @@
  * before they expire.
  */
 import type { KeystoneOptions } from '../../tsdb/api/keystone.js';
+import { isObject as isRecord } from '../../tsdb/json-object.js';
 
 /** tally's service user: the same settings as keystone auth (keystone_url, keystone_username, …). */
 export type KeystoneServiceOptions = Pick<KeystoneOptions, 'url' | 'username' | 'password' | 'projectName' | 'userDomainName' | 'projectDomainName' | 'timeoutMs'>;
@@ -40,7 +41,6 @@ interface Token {
   readonly renewAt: number;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Renew a minute before expiry, or at half the token's life when that is shorter. */
 const renewAt = (expiresAt: number, now: number): number => expiresAt - Math.min(60_000, Math.max(0, expiresAt - now) / 2);

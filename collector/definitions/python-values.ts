@@ -4,6 +4,7 @@
  * carry no int/float distinction here, so a whole float prints as an int
  * (Python would print 5.0).
  */
+import { isObject } from '../../tsdb/json-object.js';
 import { pyRepr, pyStr } from '../../tsdb/python-repr.js';
 
 export { pyRepr, pyStr };
@@ -11,10 +12,7 @@ export { pyRepr, pyStr };
 export class ConversionError extends Error {}
 
 /** A JSON object (what Ceilometer's code tests with isinstance(v, dict)). */
-export function isMapping(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
+export const isMapping = isObject;
 
 /** Python's int(); ConversionError where it raises. */
 export function pyInt(v: unknown): number {

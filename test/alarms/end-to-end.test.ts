@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -20,6 +20,7 @@ import { loadConfig } from '../../cli/config.js';
 import { type RunningServer, startServer } from '../../cli/server.js';
 import { AMQP_URL, deleteTopology, testNames, waitFor } from '../collector/amqp-helpers.js';
 import { type Receiver, receiver } from '../helpers/http-receiver.js';
+import { freePort } from '../helpers/prometheus-services.js';
 import { type TestServer, startTestServer } from '../helpers/tally-server.js';
 
 const MEMBER = { 'x-user-id': 'u-ops', 'x-project-id': 'p-ops', 'x-roles': 'member' };
@@ -34,15 +35,6 @@ async function call(base: string, method: string, path: string, body?: unknown, 
 
 /** A policy with 1 s buckets, so that tests see data within seconds. */
 const FAST_POLICY = { name: 'fast', back_window: 0, aggregation_methods: ['mean', 'max', 'min', 'last'], definition: [{ granularity: '1s', timespan: '1h' }] };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Posts `value` now for every metric, every 200 ms, until stopped: live data. */
 function feed(base: string, metricIds: () => readonly string[], value: () => number): { stop(): void } {

@@ -59,18 +59,8 @@ declare module 'fastify' {
 
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const app = await createHttpApp(deps.config);
-  await app.register(rootRoutes, deps);
-  await app.register(archivePolicyRoutes, deps);
-  await app.register(metricRoutes, deps);
-  await app.register(aggregatesRoutes, deps);
-  await app.register(aggregationLegacyRoutes, deps);
-  await app.register(batchRoutes, deps);
-  await app.register(influxdbRoutes, deps);
-  await app.register(prometheusRoutes, deps);
-  await app.register(resourceTypeRoutes, deps);
-  await app.register(resourceRoutes, deps);
-  await app.register(searchRoutes, deps);
-  await app.register(eventRoutes, deps);
+  const routes = [rootRoutes, archivePolicyRoutes, metricRoutes, aggregatesRoutes, aggregationLegacyRoutes, batchRoutes, influxdbRoutes, prometheusRoutes, resourceTypeRoutes, resourceRoutes, searchRoutes, eventRoutes];
+  for (const r of routes) await app.register(r, deps);
   return app;
 }
 
@@ -80,9 +70,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
  * The store's API and the standalone alarms API are both built on it.
  */
 export async function createHttpApp(config: ApiConfig): Promise<FastifyInstance> {
-  const deps = { config };
   const app = Fastify({
-    logger: deps.config.logger ?? false,
+    logger: config.logger ?? false,
     // report a schema violation instead of silently fixing the input
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true, allowUnionTypes: true } },
     // clients write /v1/metric, /v1/metric/ and even /v1/archive_policy//name (gnocchiclient's update)
@@ -94,7 +83,7 @@ export async function createHttpApp(config: ApiConfig): Promise<FastifyInstance>
   app.decorateRequest('baseUrl', '');
 
   // CORS first, as oslo's middleware sits before authentication: preflights carry no credentials
-  const origins = deps.config.corsAllowedOrigins ?? [];
+  const origins = config.corsAllowedOrigins ?? [];
   if (origins.length > 0) {
     await app.register(cors, {
       delegator: (request, callback) => {
@@ -125,17 +114,17 @@ export async function createHttpApp(config: ApiConfig): Promise<FastifyInstance>
   app.addHook('onRequest', async (request, reply) => {
     const accept = String(request.headers.accept ?? '*/*');
     if (!/application\/json|\*\/\*|application\/\*/.test(accept)) throw new HttpError(406);
-    request.baseUrl = baseUrlOf(request, deps.config.trustProxyHeaders ?? false);
+    request.baseUrl = baseUrlOf(request, config.trustProxyHeaders ?? false);
     // the version document and the health check (for load balancers) need no credentials, as in Gnocchi
     const path = request.url.split('?')[0];
     if (path === '/' || path === '/healthcheck') return;
     // CORS preflights carry no credentials
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) return;
     try {
-      request.caller = await authenticate(deps.config.authMode, request);
+      request.caller = await authenticate(config.authMode, request);
     } catch (err) {
       // as keystonemiddleware: tell the client where to get a token
-      const mode = deps.config.authMode;
+      const mode = config.authMode;
       if (err instanceof HttpError && err.status === 401 && typeof mode === 'object') reply.header('www-authenticate', `Keystone uri="${mode.url.replace(/\/v3$/, '')}"`);
       throw err;
     }

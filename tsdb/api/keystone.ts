@@ -8,6 +8,7 @@
  * entry ages out, as with keystonemiddleware's token cache.
  */
 import { createHash } from 'node:crypto';
+import { isObject as isRecord } from '../json-object.js';
 
 export interface KeystoneOptions {
   /** Keystone's v3 endpoint, e.g. http://127.0.0.1:5000/v3 ("/v3" is added when missing) */
@@ -199,7 +200,6 @@ async function jsonOf(res: Response): Promise<unknown> {
   }
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const idOf = (v: unknown): string => (isRecord(v) && typeof v.id === 'string' ? v.id : '');
 
 /** The identity in a token document ({"token": {user, project, roles, expires_at}}), null when it has none. */

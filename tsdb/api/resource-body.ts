@@ -9,6 +9,7 @@ import type { MetricLink } from '../index/resources.js';
 import { type Micros, parseTimestamp } from '../time.js';
 import { HttpError, invalidInput } from './http-error.js';
 import { resourceUuid } from './resource-id.js';
+import { isObject } from '../json-object.js';
 
 export interface ResourceBody {
   /** [original id, UUID] on create */
@@ -25,7 +26,6 @@ export interface ResourceBody {
 /** A metric a resource body names; its archive policy may still come from the rules. */
 export type UnresolvedMetric = { readonly id: string } | { readonly archivePolicyName?: string; readonly unit: string | null };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** voluptuous' wording: errors about a value say so; errors about keys do not. */
 function fail(reason: string, path: (string | number)[]): never {

@@ -9,11 +9,11 @@ import { InvalidInputError } from '../errors.js';
 import type { FilterTree } from '../index/filter-sql.js';
 import { HttpError, invalidInput } from './http-error.js';
 import { resourceUuid } from './resource-id.js';
+import { isObject } from '../json-object.js';
 
 const COMPARISONS = ['=', '==', 'eq', '<', 'lt', '>', 'gt', '<=', '≤', 'le', '>=', '≥', 'ge', '!=', '≠', 'ne'];
 const CONJUNCTIONS = ['and', '∨', 'or', '∧'];
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isScalar = (v: unknown): boolean => v === null || ['string', 'number', 'boolean'].includes(typeof v);
 
 /** voluptuous' wording: errors about a value say so; errors about keys do not. */

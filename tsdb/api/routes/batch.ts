@@ -15,10 +15,10 @@ import { canChangeMetric, requireAccess } from '../policy.js';
 import { resourceUuid } from '../resource-id.js';
 import { readFastBatch } from '../batch-body.js';
 import { parseMeasures } from './metrics.js';
+import { isObject } from '../../json-object.js';
 
 type Parsed = ReturnType<typeof parseMeasures>;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A metric's measures in a resource batch: a list, or {archive_policy_name?, unit?, measures}. */
 function parseNamedMeasures(v: unknown, path: string[]): { measures: Parsed; archivePolicyName?: string; unit?: string } {

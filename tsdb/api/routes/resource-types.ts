@@ -7,8 +7,8 @@ import type { ApiDeps } from '../app.js';
 import { requireAdmin } from '../auth.js';
 import { HttpError, invalidInput, locationOf } from '../http-error.js';
 import { fromInvalidInput } from '../validation.js';
+import { isObject } from '../../json-object.js';
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Definition errors: voluptuous-style "Invalid input" objects, or Gnocchi's "Invalid input: …" strings. */
 function badAttribute(err: unknown): never {

@@ -9,10 +9,10 @@ import { requireMetricsVisible } from '../metric-access.js';
 import { PythonFloats } from '../python-json.js';
 import { listParam, queryTimespan } from '../query.js';
 import { filterOf, listResources } from './resources.js';
+import { isObject } from '../../json-object.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The shape Gnocchi's MetricSearchSchema accepts; 400 "Invalid input" otherwise. */
 function checkMeasureQuery(tree: unknown, path: (string | number)[] = []): MeasureQueryTree {
