@@ -20,20 +20,16 @@ import {
 } from './archive-policy.js';
 import { aggregateInto } from './aggregate.js';
 import { ByteWriter, copySplitColumn, decodeSeries, encodeSeries, forEachSplitColumn, readSplitColumn, startSplit, writeSplitColumn } from './codec.js';
-import { AggregationNotFoundError, InvalidInputError, MetricExistsError, MetricNotFoundError } from './errors.js';
-import { type IncomingKey, type LmdbStore, type MetricRecord, type SplitDbKey, openLmdbStore } from './lmdb-store.js';
+import { AggregationNotFoundError, MetricExistsError, MetricNotFoundError } from './errors.js';
+import { type IncomingBlock, type MeasureBatch, blockMetricCount, decodeBlockTable, decodeIncomingBlock, decodeIncomingEntries, encodeIncomingBlock, encodeIncomingEntry } from './incoming.js';
+import { type BlockKey, type IncomingKey, type LmdbStore, type MetricRecord, type SplitDbKey, openLmdbStore } from './lmdb-store.js';
 import { type TailShape, applyBatch, sortBatch } from './raw-tail.js';
 import { type Series, emptySeries, lowerBound, mergeSeries, reserve, upperBound } from './series.js';
 import { POINTS_PER_SPLIT, splitKey } from './split.js';
 import { WriteKeys } from './write-keys.js';
 import { type Micros, US_PER_SECOND } from './time.js';
 
-/** New measures for one metric: parallel arrays of µs timestamps and values. */
-export interface MeasureBatch {
-  readonly metricId: string;
-  readonly timestamps: ArrayLike<number>;
-  readonly values: ArrayLike<number>;
-}
+export type { MeasureBatch } from './incoming.js';
 
 export interface ReadOptions {
   readonly method: string;
@@ -102,6 +98,28 @@ function stateFor(record: MetricRecord): MetricState {
 
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
+/**
+ * The blocks one block sweep folds, decoded, with every metric they hold in
+ * id order; `next` is the position of the first metric not folded yet.
+ */
+interface BlockSweep {
+  readonly keys: BlockKey[];
+  /** identifies the key set, to compare with the stored sweep record */
+  readonly signature: string;
+  readonly blocks: IncomingBlock[];
+  readonly metricIds: string[];
+  /** per metric id: (block, position in block) pairs, flattened */
+  readonly parts: Map<string, number[]>;
+  next: number;
+}
+
+/** metric ids remembered as existing, at most */
+const EXISTING_CACHE_LIMIT = 2_000_000;
+/** write calls touching at least this many metrics go in as one incoming block */
+const BLOCK_MIN_METRICS = 64;
+/** a block sweep takes blocks up to this many bytes (the rest wait for the next) */
+const BLOCK_SWEEP_BYTES = 256 * 2 ** 20;
+
 /** A metric's incoming entries gathered for one aggregation pass. */
 interface PendingWork {
   readonly metricId: string;
@@ -144,6 +162,11 @@ export class Engine {
   private readonly writerId = randomInt(2 ** 31);
   /** metric id after which the next processing pass starts, so no metric starves */
   private cursor: string | null = null;
+  /** metrics known to exist, with their generation, valid while the store's deletion count is `knownDeletions` */
+  private readonly existing = new Map<string, number>();
+  private knownDeletions = -1;
+  /** the block sweep this engine is running, if any (checked against the store at each step) */
+  private blockSweep: BlockSweep | null = null;
   private closed = false;
 
   private constructor(store: LmdbStore, path: string, writeKeyWindow: number) {
@@ -220,8 +243,9 @@ export class Engine {
   /** Removes the metric, its pending measures and every stored series. */
   async deleteMetric(metricId: string): Promise<void> {
     if (!this.planOf(metricId)) throw new MetricNotFoundError(metricId);
-    const { metrics, incoming, raw, splits } = this.store;
+    const { metrics, incoming, raw, splits, deletions } = this.store;
     this.store.root.transactionSync(() => {
+      deletions.putSync(0, (deletions.get(0) ?? 0) + 1);
       metrics.removeSync(metricId);
       raw.removeSync(metricId);
       for (const k of incoming.getKeys({ start: [metricId], end: [metricId, MAX_SEQ] })) incoming.removeSync(k);
@@ -258,22 +282,54 @@ export class Engine {
    * `keys`: idempotency keys recorded in the same transaction (`writtenKeys`).
    */
   async addMeasures(batches: readonly MeasureBatch[], keys: readonly string[] = []): Promise<void> {
-    const encoded: Buffer[] = [];
+    // existence is all ingest needs: the policy is read when the measures are aggregated
+    this.checkDeletions();
+    const generations = new Float64Array(batches.length);
     for (let b = 0; b < batches.length; b++) {
-      const { metricId, timestamps, values } = batches[b];
-      // existence is all ingest needs: the record (the policy) is read when the measures are aggregated
-      if (!this.store.metrics.doesExist(metricId)) throw new MetricNotFoundError(metricId);
-      encoded.push(encodeIncoming(b, timestamps, values));
+      const generation = this.generationOf(batches[b].metricId);
+      if (generation === undefined) throw new MetricNotFoundError(batches[b].metricId);
+      generations[b] = generation;
     }
+    const block = batches.length >= BLOCK_MIN_METRICS ? encodeIncomingBlock(batches, generations) : null;
+    const encoded = block === null ? batches.map((b, i) => encodeIncomingEntry(i, b)) : [];
     // every put of this turn goes into one LMDB transaction: measures and keys land together or not at all
     const writes: Promise<unknown>[] = this.writeKeys.record(keys);
-    for (let b = 0; b < batches.length; b++) {
+    if (block !== null) writes.push(this.store.blocks.put([this.seq++, this.writerId], block));
+    for (let b = 0; b < encoded.length; b++) {
       if (encoded[b].length === 0) continue;
       writes.push(this.store.incoming.put([batches[b].metricId, this.seq++, this.writerId], encoded[b]));
     }
     if (writes.length === 0) return;
     await Promise.all(writes);
     await this.store.root.flushed;
+  }
+
+  /** Which of these metrics do not exist (a writer's check before a batch; one store read per id not seen before). */
+  unknownMetrics(metricIds: Iterable<string>): string[] {
+    this.checkDeletions();
+    const out: string[] = [];
+    for (const id of metricIds) if (this.generationOf(id) === undefined) out.push(id);
+    return out;
+  }
+
+  /** Forgets which metrics exist if any was deleted (by any engine on the store) since the last check. */
+  private checkDeletions(): void {
+    const deleted = this.store.deletions.get(0) ?? 0;
+    if (deleted === this.knownDeletions) return;
+    this.existing.clear();
+    this.knownDeletions = deleted;
+  }
+
+  /** The metric's generation, undefined if it does not exist; call checkDeletions first. */
+  private generationOf(metricId: string): number | undefined {
+    let generation = this.existing.get(metricId);
+    if (generation === undefined) {
+      const record = this.store.metrics.get(metricId);
+      if (record === undefined) return undefined;
+      if (this.existing.size >= EXISTING_CACHE_LIMIT) this.existing.clear();
+      this.existing.set(metricId, (generation = record.generation));
+    }
+    return generation;
   }
 
   /** Which of these idempotency keys a recent `addMeasures` recorded. */
@@ -285,12 +341,27 @@ export class Engine {
   backlog(): Map<string, number> {
     const out = new Map<string, number>();
     for (const { key, value } of this.store.incoming.getRange()) out.set(key[0], (out.get(key[0]) ?? 0) + value.length / 16);
+    const sweep = this.store.blockSweep.get(0);
+    for (const { key, value } of this.store.blocks.getRange({})) {
+      const block = decodeIncomingBlock(value);
+      const inSweep = sweep !== undefined && sweep.blocks.some((k) => k[0] === key[0] && k[1] === key[1]);
+      block.ids.forEach((id, m) => {
+        // metrics of the sweep in progress up to `after` are folded already
+        if (inSweep && id <= sweep.after) return;
+        out.set(id, (out.get(id) ?? 0) + block.starts[m + 1] - block.starts[m]);
+      });
+    }
     return out;
   }
 
-  /** Number of incoming entries (one per metric per accepted batch) not yet aggregated. */
+  /** Number of incoming entries (one per metric per accepted batch, a block counting its metrics) not yet aggregated. */
   pendingEntries(): number {
-    return this.store.incoming.getCount();
+    let n = this.store.incoming.getCount();
+    for (const key of this.store.blocks.getKeys({})) {
+      const value = this.store.blocks.getBinaryFast(key);
+      if (value !== undefined) n += blockMetricCount(value);
+    }
+    return n;
   }
 
   // ---- aggregation ---------------------------------------------------------
@@ -301,6 +372,8 @@ export class Engine {
    * Returns the number of measures consumed (0: nothing pending).
    */
   processPending(maxMetrics = 256): number {
+    const step = this.stepBlocks(maxMetrics);
+    if (step !== null) return step.measures;
     let pass = this.processPass(this.cursor, maxMetrics);
     if (pass === null && this.cursor !== null) pass = this.processPass(null, maxMetrics);
     this.cursor = pass?.lastMetric ?? null;
@@ -316,6 +389,14 @@ export class Engine {
   async processSweep(maxMetrics = 256): Promise<number> {
     let after: string | null = null;
     let total = 0;
+    // the blocks first, one block sweep (blocks written meanwhile wait for the next)
+    for (;;) {
+      const step = this.stepBlocks(maxMetrics);
+      if (step === null) break;
+      total += step.measures;
+      await new Promise<void>((r) => setImmediate(r));
+      if (step.done) break;
+    }
     for (;;) {
       const pass = this.processPass(after, maxMetrics);
       if (pass === null) return total;
@@ -419,6 +500,11 @@ export class Engine {
 
   /** Aggregates now whatever is pending for these metrics (Gnocchi's `refresh`); returns measures consumed. */
   processMetrics(metricIds: readonly string[]): number {
+    let measures = 0;
+    // a block is folded whole, by block sweeps: the one in progress, then one taking every block there is now
+    for (let sweeps = 0; sweeps < 2 && metricIds.some((id) => this.inPendingBlock(id)); sweeps++) {
+      for (let step = this.stepBlocks(4096); step !== null; step = step.done ? null : this.stepBlocks(4096)) measures += step.measures;
+    }
     const work: PendingWork[] = [];
     for (const metricId of new Set(metricIds)) {
       const w: PendingWork = { metricId, keys: [], chunks: [] };
@@ -428,7 +514,7 @@ export class Engine {
       }
       if (w.keys.length > 0) work.push(w);
     }
-    return work.length === 0 ? 0 : this.fold(work);
+    return measures + (work.length === 0 ? 0 : this.fold(work));
   }
 
   /** One write transaction: folds each metric's entries into its series and deletes them. */
@@ -442,7 +528,8 @@ export class Engine {
         if (w.keys.some((k) => incoming.getBinaryFast(k) === undefined)) {
           chunks = w.chunks.filter((_, i) => incoming.getBinaryFast(w.keys[i]) !== undefined);
         }
-        measures += this.aggregateMetric(w.metricId, chunks);
+        decodeIncomingEntries(chunks, this.scratch.incoming);
+        measures += this.aggregateMetric(w.metricId);
         for (const k of w.keys) incoming.removeSync(k);
       }
     });
@@ -452,15 +539,133 @@ export class Engine {
   /** Whether measures wait for aggregation for this metric. */
   hasPending(metricId: string): boolean {
     for (const _ of this.store.incoming.getKeys({ start: [metricId], end: [metricId, MAX_SEQ], limit: 1 })) return true;
-    return false;
+    return this.inPendingBlock(metricId);
   }
 
-  private aggregateMetric(metricId: string, chunks: Buffer[]): number {
+  /** block key → the metric ids it holds, for the blocks seen pending */
+  private readonly blockIds = new Map<string, Set<string>>();
+
+  /** Whether a pending block holds measures of this metric (block tables are read once and remembered). */
+  private inPendingBlock(metricId: string): boolean {
+    const seen = new Set<string>();
+    let found = false;
+    for (const key of this.store.blocks.getKeys({})) {
+      const k = `${key[0]}:${key[1]}`;
+      seen.add(k);
+      let ids = this.blockIds.get(k);
+      if (ids === undefined) {
+        const value = this.store.blocks.getBinaryFast(key);
+        if (value === undefined) continue;
+        this.blockIds.set(k, (ids = new Set(decodeBlockTable(value).ids)));
+      }
+      if (ids.has(metricId)) found = true;
+    }
+    for (const k of this.blockIds.keys()) if (!seen.has(k)) this.blockIds.delete(k);
+    return found;
+  }
+
+  /**
+   * One step of the block sweep (FORMAT.md, "Block sweep"): in one
+   * transaction, folds the next `maxMetrics` metrics, in id order, of the
+   * blocks the sweep took, and records how far it got; the last step
+   * deletes the blocks. The sweep in progress is read back from the store
+   * at every step, so that two engines on one store (the API's and the
+   * processor thread's) continue each other's sweep rather than repeat it.
+   * Null when no block is pending.
+   */
+  private stepBlocks(maxMetrics: number): { measures: number; done: boolean } | null {
+    const { blocks, blockSweep } = this.store;
+    let result: { measures: number; done: boolean } | null = null;
+    try {
+      this.store.root.transactionSync(() => {
+        const record = blockSweep.get(0);
+        let sweep = this.blockSweep;
+        if (record === undefined) {
+          const keys: BlockKey[] = [];
+          let bytes = 0;
+          for (const { key, value } of blocks.getRange({})) {
+            if (keys.length > 0 && bytes + value.length > BLOCK_SWEEP_BYTES) break;
+            keys.push(key);
+            bytes += value.length;
+          }
+          if (keys.length === 0) return;
+          sweep = this.openBlockSweep(keys, null);
+        } else if (sweep === null || sweep.signature !== JSON.stringify(record.blocks) || sweep.metricIds[sweep.next - 1] !== record.after) {
+          sweep = this.openBlockSweep(record.blocks, record.after);
+        }
+        this.blockSweep = sweep;
+        const s = this.scratch;
+        const end = Math.min(sweep.metricIds.length, sweep.next + maxMetrics);
+        let measures = 0;
+        for (let i = sweep.next; i < end; i++) {
+          const id = sweep.metricIds[i];
+          const parts = sweep.parts.get(id)!;
+          const generation = this.stateOf(id)?.generation;
+          s.incoming.length = 0;
+          for (let p = 0; p < parts.length; p += 2) {
+            const block = sweep.blocks[parts[p]];
+            const from = block.starts[parts[p + 1]];
+            const to = block.starts[parts[p + 1] + 1];
+            // measures of a metric deleted since (or deleted and re-created) are consumed, and dropped
+            if (block.generations[parts[p + 1]] !== generation) {
+              measures += to - from;
+              continue;
+            }
+            reserve(s.incoming, to - from);
+            s.incoming.ts.set(block.ts.subarray(from, to), s.incoming.length);
+            s.incoming.values.set(block.values.subarray(from, to), s.incoming.length);
+            s.incoming.length += to - from;
+          }
+          measures += s.incoming.length;
+          this.aggregateMetric(id);
+        }
+        const done = end >= sweep.metricIds.length;
+        if (done) {
+          for (const key of sweep.keys) blocks.removeSync(key);
+          blockSweep.removeSync(0);
+        } else {
+          blockSweep.putSync(0, { blocks: sweep.keys, after: sweep.metricIds[end - 1] });
+        }
+        sweep.next = end;
+        result = { measures, done };
+      });
+    } catch (err) {
+      this.blockSweep = null;
+      throw err;
+    }
+    if (result !== null && (result as { done: boolean }).done) this.blockSweep = null;
+    return result;
+  }
+
+  /** Decodes the blocks of a sweep; `after`: the last metric already folded (null: none). */
+  private openBlockSweep(keys: BlockKey[], after: string | null): BlockSweep {
+    const decoded: IncomingBlock[] = [];
+    const parts = new Map<string, number[]>();
+    for (const key of keys) {
+      const value = this.store.blocks.getBinaryFast(key);
+      if (value === undefined) continue;
+      const b = decoded.length;
+      const block = decodeIncomingBlock(value);
+      decoded.push(block);
+      for (let m = 0; m < block.ids.length; m++) {
+        const id = block.ids[m];
+        let list = parts.get(id);
+        if (list === undefined) parts.set(id, (list = []));
+        list.push(b, m);
+      }
+    }
+    const metricIds = [...parts.keys()].sort();
+    let next = 0;
+    if (after !== null) while (next < metricIds.length && metricIds[next] <= after) next++;
+    return { keys, signature: JSON.stringify(keys), blocks: decoded, metricIds, parts, next };
+  }
+
+  /** Folds the measures in the scratch's `incoming` into the metric's series; returns how many. */
+  private aggregateMetric(metricId: string): number {
     const state = this.stateOf(metricId);
     if (!state) return 0; // metric deleted while its measures waited
     const { plan } = state;
     const s = this.scratch;
-    decodeIncoming(chunks, s.incoming);
     if (s.incoming.length === 0) return 0;
     sortBatch(s.incoming.ts, s.incoming.values, s.incoming.length, s.batch);
     s.tail.length = 0;
@@ -620,46 +825,5 @@ export class Engine {
     this.closed = true;
     await this.store.root.flushed;
     await this.store.root.close();
-  }
-}
-
-/** Validates one batch and encodes it as an incoming entry (FORMAT.md, "incoming"). */
-function encodeIncoming(batchIndex: number, timestamps: ArrayLike<number>, values: ArrayLike<number>): Buffer {
-  const n = timestamps.length;
-  if (values.length !== n) {
-    throw new InvalidInputError(`measures[${batchIndex}]`, `${n} timestamps but ${values.length} values`);
-  }
-  const buf = Buffer.allocUnsafe(n * 16);
-  const f = new Float64Array(buf.buffer, buf.byteOffset, n * 2);
-  for (let i = 0; i < n; i++) {
-    const t = timestamps[i];
-    const v = values[i];
-    if (typeof t !== 'number' || !Number.isFinite(t)) {
-      throw new InvalidInputError(`measures[${batchIndex}][${i}].timestamp`, `invalid timestamp ${String(t)}`);
-    }
-    if (t < 0) throw new InvalidInputError(`measures[${batchIndex}][${i}].timestamp`, 'timestamp is before Epoch');
-    if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new InvalidInputError(`measures[${batchIndex}][${i}].value`, `invalid value ${String(v)}: must be a finite number`);
-    }
-    f[i] = Math.floor(t);
-    f[n + i] = v;
-  }
-  return buf;
-}
-
-let incomingScratch = new Float64Array(4096);
-
-function decodeIncoming(chunks: Buffer[], out: Series): void {
-  let total = 0;
-  for (const c of chunks) total += c.length / 16;
-  out.length = 0;
-  reserve(out, total);
-  for (const c of chunks) {
-    const n = c.length / 16;
-    if (incomingScratch.length < n * 2) incomingScratch = new Float64Array(n * 2);
-    new Uint8Array(incomingScratch.buffer, 0, c.length).set(c);
-    out.ts.set(incomingScratch.subarray(0, n), out.length);
-    out.values.set(incomingScratch.subarray(n, 2 * n), out.length);
-    out.length += n;
   }
 }

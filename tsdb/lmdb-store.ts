@@ -1,5 +1,5 @@
 /**
- * The LMDB environment of the embedded engine and its five databases
+ * The LMDB environment of the embedded engine and its eight databases
  * (layout in FORMAT.md). Keys use lmdb's ordered-binary encoding so a metric's
  * entries are contiguous and splits sort by time.
  */
@@ -11,6 +11,14 @@ import type { ArchivePolicy } from './archive-policy.js';
 /** `writer` is random per open engine, so engines sharing a store never write the same key */
 export type IncomingKey = [metricId: string, seq: number, writer: number];
 export type SplitDbKey = [metricId: string, granularity: number, splitKey: number];
+/** an incoming block's key: the writing engine's sequence and its writer number */
+export type BlockKey = [seq: number, writer: number];
+
+/** The block sweep in progress: the blocks it folds, and the last metric (in id order) already folded. */
+export interface BlockSweepRecord {
+  readonly blocks: BlockKey[];
+  readonly after: string;
+}
 
 /** What the engine keeps about a metric: the policy its series follow. */
 export interface MetricRecord {
@@ -27,13 +35,19 @@ export interface LmdbStore {
   readonly splits: Database<Buffer, SplitDbKey>;
   /** idempotency keys of recent writes, one entry per write (write-keys.ts) */
   readonly writeKeys: Database<Buffer, number>;
+  /** writes that touch many metrics, one value each (incoming.ts) */
+  readonly blocks: Database<Buffer, BlockKey>;
+  /** key 0: the block sweep in progress, if any */
+  readonly blockSweep: Database<BlockSweepRecord, number>;
+  /** key 0: how many metrics were ever deleted, so engines know when their list of existing metrics may be stale */
+  readonly deletions: Database<number, number>;
 }
 
 export function openLmdbStore(dir: string): LmdbStore {
   mkdirSync(dir, { recursive: true });
   const root = open({
     path: join(dir, 'tsdb.lmdb'),
-    maxDbs: 8,
+    maxDbs: 12,
     // Grows on demand; this only bounds the address space reserved up front.
     mapSize: 2 ** 34,
     compression: false,
@@ -45,5 +59,8 @@ export function openLmdbStore(dir: string): LmdbStore {
     raw: root.openDB<Buffer, string>({ name: 'raw', encoding: 'binary' }),
     splits: root.openDB<Buffer, SplitDbKey>({ name: 'splits', encoding: 'binary' }),
     writeKeys: root.openDB<Buffer, number>({ name: 'write-keys', encoding: 'binary' }),
+    blocks: root.openDB<Buffer, BlockKey>({ name: 'blocks', encoding: 'binary' }),
+    blockSweep: root.openDB<BlockSweepRecord, number>({ name: 'block-sweep' }),
+    deletions: root.openDB<number, number>({ name: 'deletions' }),
   };
 }

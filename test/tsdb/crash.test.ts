@@ -12,14 +12,14 @@ import { CRASH_BASE_US, CRASH_METRICS, MEASURES_PER_BATCH } from '../helpers/cra
 const child = fileURLToPath(new URL('../helpers/crash-ingest-child.ts', import.meta.url));
 
 /** Runs the child until it has acknowledged `minAcks` batches plus a random delay, then SIGKILLs it. */
-async function runAndKill(dir: string, firstBatch: number, minAcks: number): Promise<number[]> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', child, dir, String(firstBatch)], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function runAndKill(dir: string, firstBatch: number, minAcks: number, mode: string): Promise<number[]> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', child, dir, String(firstBatch), mode], { stdio: ['ignore', 'pipe', 'inherit'] });
   const acks: number[] = [];
   const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
   let killTimer: NodeJS.Timeout | undefined;
   for await (const line of createInterface({ input: proc.stdout })) {
     if (line.startsWith('ack ')) acks.push(Number(line.slice(4)));
-    if (acks.length === minAcks) {
+    if (acks.length >= minAcks && killTimer === undefined) {
       killTimer = setTimeout(() => proc.kill('SIGKILL'), Math.floor(Math.random() * 40));
     }
   }
@@ -30,17 +30,23 @@ async function runAndKill(dir: string, firstBatch: number, minAcks: number): Pro
 }
 
 describe('crash safety', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tally-crash-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const dirs: string[] = [];
+  after(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
 
-  it('counts every acknowledged measure exactly once across SIGKILLs', { timeout: 120_000 }, async () => {
+  // one metric per write: incoming entries; 64 batches per write: incoming blocks, folded by block sweeps in steps of 4 metrics
+  for (const [mode, minAcks] of [['entries', 150], ['blocks', 640]] as const)
+  it(`counts every acknowledged measure exactly once across SIGKILLs (${mode})`, { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tally-crash-'));
+    dirs.push(dir);
     const acked = new Set<number>();
     let firstBatch = 0;
     for (let round = 0; round < 3; round++) {
-      for (const b of await runAndKill(dir, firstBatch, 150)) acked.add(b);
+      for (const b of await runAndKill(dir, firstBatch, minAcks, mode)) acked.add(b);
       firstBatch += 100_000; // batch numbers of the next run never collide with unacknowledged ones
     }
-    assert.ok(acked.size >= 450);
+    assert.ok(acked.size >= 3 * minAcks);
 
     const engine = Engine.open({ path: dir });
     try {

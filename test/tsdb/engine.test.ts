@@ -113,6 +113,44 @@ describe('engine', () => {
     assert.equal(engine.read('gone', { method: 'count', granularity: 60 * S }).length, 0, 'a re-created metric starts empty');
   });
 
+  it('folds writes of many metrics (incoming blocks) once, across reopens and two engines on one store', async () => {
+    const ids = Array.from({ length: 100 }, (_, i) => `b${i}`);
+    for (const id of ids) await engine.createMetric(id, policy);
+    // three writes of 100 metrics each: blocks; metric bK gets K+1, K+2, K+3 in minute 0, 1, 2
+    for (let w = 0; w < 3; w++) {
+      await engine.addMeasures(ids.map((id, k) => ({ metricId: id, timestamps: [T0 + w * 60 * S], values: [k + w + 1] })));
+    }
+    assert.equal(engine.backlog().get('b7'), 3);
+    assert.equal(engine.hasPending('b7'), true);
+    // a metric deleted and re-created while its measures wait in blocks starts empty
+    await engine.deleteMetric('b3');
+    await engine.createMetric('b3', policy);
+    // a partial sweep (30 of 100 metrics) by this engine, the next step by another engine on the store, then a reopen
+    assert.ok(engine.processPending(30) > 0);
+    const other = Engine.open({ path: dir });
+    try {
+      assert.ok(other.processPending(30) > 0);
+    } finally {
+      await other.close();
+    }
+    await engine.close();
+    engine = Engine.open({ path: dir });
+    // a read with refresh folds the rest of the blocks
+    engine.processMetrics(['b99']);
+    assert.equal(engine.hasPending('b99'), false);
+    assert.equal(engine.pendingEntries(), 0);
+    for (const [k, id] of ids.entries()) {
+      const sums = engine.read(id, { method: 'sum', granularity: 60 * S });
+      const counts = engine.read(id, { method: 'count', granularity: 60 * S });
+      if (id === 'b3') {
+        assert.equal(sums.length, 0, 'the re-created metric got none of the old measures');
+        continue;
+      }
+      assert.deepEqual(Array.from(counts.values), [1, 1, 1], `${id}: each measure once`);
+      assert.deepEqual(Array.from(sums.values), [k + 1, k + 2, k + 3], id);
+    }
+  });
+
   it('refuses to aggregate metrics without a common granularity', async () => {
     await engine.createMetric('other', makeArchivePolicy({ name: 'o', aggregation_methods: ['mean'], definition: [{ granularity: 300 }] }));
     assert.throws(
