@@ -13,8 +13,19 @@ export interface PyDateTime {
 
 const ISO = /^(\d{4})-?(\d{2})-?(\d{2})(?:[T ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
+/** the last string parsed and what it gave: a notification's samples share their timestamp */
+let lastText = '';
+let lastTime: PyDateTime | null = null;
+
 export function parseIsoTime(v: unknown): PyDateTime | null {
   if (typeof v !== 'string') return null;
+  if (v === lastText) return lastTime;
+  lastTime = parseText(v);
+  lastText = v;
+  return lastTime;
+}
+
+function parseText(v: string): PyDateTime | null {
   const m = ISO.exec(v.trim());
   if (!m) return null;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone = 'Z'] = m;
@@ -31,8 +42,19 @@ export function parseIsoTime(v: unknown): PyDateTime | null {
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 
+let lastFormatted: PyDateTime | null = null;
+let lastIso = '';
+
 /** datetime.isoformat() of an aware datetime. */
 export function pyIsoFormat(t: PyDateTime): string {
+  if (t !== lastFormatted) {
+    lastIso = isoFormat(t);
+    lastFormatted = t;
+  }
+  return lastIso;
+}
+
+function isoFormat(t: PyDateTime): string {
   const localMicros = t.micros + t.offsetMinutes * 60_000_000;
   const sec = Math.floor(localMicros / 1e6);
   const usec = localMicros - sec * 1e6;

@@ -66,9 +66,11 @@ function convert(type: DefinedTraitType, v: unknown, name: string): string | num
         if (t === null) throw new ConversionError(`Unable to parse date string ${pyStr(v)}`);
         return t.micros;
       }
-      default:
-        // Ceilometer crops text to its storage column: 255 characters
-        return [...pyStr(v)].slice(0, 255).join('');
+      default: {
+        // Ceilometer crops text to its storage column: 255 characters (code points)
+        const text = pyStr(v);
+        return text.length <= 255 ? text : [...text].slice(0, 255).join('');
+      }
     }
   } catch (err) {
     if (err instanceof ConversionError) throw new EventBuildError(`trait ${name}: ${err.message}`);
@@ -111,6 +113,9 @@ class EventDefinition {
 }
 
 export class EventDefinitions {
+  /** event type → the definition that wins for it (null: none) */
+  private readonly byEventType = new Map<string, EventDefinition | null>();
+
   private constructor(private readonly definitions: readonly EventDefinition[]) {}
 
   static load(file: string): EventDefinitions {
@@ -136,8 +141,13 @@ export class EventDefinitions {
   /** The event of an `info` or `error` notification (Ceilometer's event endpoint takes those two). */
   event({ priority, message }: Notification): Event | null {
     if (priority !== 'info' && priority !== 'error') return null;
-    const d = this.definitions.find((x) => x.matches(message.event_type));
-    if (!d) return null;
+    let d = this.byEventType.get(message.event_type);
+    if (d === undefined) {
+      if (this.byEventType.size >= 10_000) this.byEventType.clear();
+      d = this.definitions.find((x) => x.matches(message.event_type)) ?? null;
+      this.byEventType.set(message.event_type, d);
+    }
+    if (d === null) return null;
     const generated = parseIsoTime(message.metadata.timestamp);
     if (generated === null) throw new EventBuildError(`timestamp ${JSON.stringify(message.metadata.timestamp)} is not an ISO 8601 date`);
     return d.event(message, generated);

@@ -44,7 +44,20 @@ interface KnownResource {
   readonly type: string;
   readonly metrics: Map<string, string>;
   /** the attributes last written, to patch only on change */
-  attributes: string;
+  attributes: Readonly<Record<string, unknown>>;
+}
+
+/** Whether two samples' attributes are the same (same keys in the same order, equal values; objects compared as JSON). */
+function sameAttributes(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): boolean {
+  let n = 0;
+  for (const k in b) {
+    const x = a[k];
+    const y = b[k];
+    if (x !== y && (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null || JSON.stringify(x) !== JSON.stringify(y))) return false;
+    n++;
+  }
+  for (const _ in a) n--;
+  return n === 0;
 }
 
 export interface PublisherLog {
@@ -136,8 +149,8 @@ export class GnocchiPublisher {
    */
   private async settleMetrics(ids: Iterable<string>): Promise<void> {
     const pendingIds = new Set(this.pendingMetrics.map((m) => m.id));
-    for (const id of ids) {
-      if (pendingIds.has(id) || this.engine.hasMetric(id)) continue;
+    for (const id of this.engine.unknownMetrics(ids)) {
+      if (pendingIds.has(id)) continue;
       const m = await this.index.metrics.get(id);
       if (m) this.pendingMetrics.push({ id, policy: await this.policyOf(m.archivePolicyName) });
     }
@@ -179,7 +192,7 @@ export class GnocchiPublisher {
       }
       const t = time.micros;
       // "/" is forbidden in Gnocchi's resource ids
-      const rid = sample.resource_id.replace(/\//g, '_');
+      const rid = sample.resource_id.includes('/') ? sample.resource_id.replace(/\//g, '_') : sample.resource_id;
       let g = groups.get(rid);
       if (!g) groups.set(rid, (g = { rd, first: sample, items: [], extra: {} }));
       Object.assign(g.extra, rd.sampleAttributes(sample));
@@ -189,7 +202,7 @@ export class GnocchiPublisher {
     for (const [rid, g] of groups) {
       let metrics: Map<string, string>;
       try {
-        metrics = await this.ensureResource(rid, g.rd, g.first, g.extra, new Map(g.items.map((i) => [i.metric, i.unit])));
+        metrics = await this.ensureResource(rid, g.rd, g.first, g.extra, g.items);
       } catch (err) {
         const reason = `resource ${rid} (${g.rd.resourceType}): ${reasonOf(err)}`;
         for (const i of g.items) failures.set(i.tag, reason);
@@ -217,16 +230,16 @@ export class GnocchiPublisher {
     rd: ResourceDefinition,
     sample: Sample,
     extra: Record<string, unknown>,
-    units: Map<string, string | null>,
+    items: readonly { readonly metric: string; readonly unit: string | null }[],
   ): Promise<Map<string, string>> {
     let id = this.uuids.get(rid);
     if (id === undefined) {
       if (this.uuids.size > 1_000_000) this.uuids.clear();
       this.uuids.set(rid, (id = resourceUuid(rid, this.creator)));
     }
-    const attrs = JSON.stringify(extra);
     const cached = this.known.get(id);
-    if (cached && cached.attributes === attrs && [...units.keys()].every((m) => cached.metrics.has(m))) return cached.metrics;
+    if (cached && sameAttributes(cached.attributes, extra) && items.every((i) => cached.metrics.has(i.metric))) return cached.metrics;
+    const units = new Map(items.map((i) => [i.metric, i.unit]));
 
     const type = await this.typeOf(rd.resourceType);
     const links = async (names: Iterable<string>): Promise<Record<string, { archivePolicyName: string; unit: string | null }>> => {
@@ -254,7 +267,7 @@ export class GnocchiPublisher {
       }
     }
     resource = await this.completeResource(resource, rd, type, extra, links, units);
-    const known: KnownResource = { type: rd.resourceType, metrics: new Map(Object.entries(resource.metrics)), attributes: attrs };
+    const known: KnownResource = { type: rd.resourceType, metrics: new Map(Object.entries(resource.metrics)), attributes: extra };
     this.known.set(id, known);
     return known.metrics;
   }
@@ -308,24 +321,42 @@ export class GnocchiPublisher {
   async applyEvents(events: readonly Event[]): Promise<number> {
     let changed = 0;
     for (const event of events) {
-      for (const rd of this.definitions.resources) {
-        const op = rd.eventOperation(event.eventType);
-        if (op === null) continue;
+      const target = this.eventTarget(event.eventType);
+      if (target === null) continue;
+      const { rd, op } = target;
+      try {
+        changed += await this.applyEvent(rd, op, event);
+      } catch (err) {
+        let reason: string;
         try {
-          changed += await this.applyEvent(rd, op, event);
-        } catch (err) {
-          let reason: string;
-          try {
-            reason = reasonOf(err);
-          } catch {
-            throw err;
-          }
-          this.log.warn(`collector: event ${event.eventType} (${event.messageId}) on ${rd.resourceType}: ${reason}`);
+          reason = reasonOf(err);
+        } catch {
+          throw err;
         }
-        break;
+        this.log.warn(`collector: event ${event.eventType} (${event.messageId}) on ${rd.resourceType}: ${reason}`);
       }
     }
     return changed;
+  }
+
+  /** event type → the first resource definition with an operation for it, and the operation */
+  private readonly eventTargets = new Map<string, { rd: ResourceDefinition; op: 'create' | 'update' | 'delete' } | null>();
+
+  private eventTarget(eventType: string): { rd: ResourceDefinition; op: 'create' | 'update' | 'delete' } | null {
+    let target = this.eventTargets.get(eventType);
+    if (target === undefined) {
+      if (this.eventTargets.size >= 10_000) this.eventTargets.clear();
+      target = null;
+      for (const rd of this.definitions.resources) {
+        const op = rd.eventOperation(eventType);
+        if (op !== null) {
+          target = { rd, op };
+          break;
+        }
+      }
+      this.eventTargets.set(eventType, target);
+    }
+    return target;
   }
 
   private async applyEvent(rd: ResourceDefinition, op: 'create' | 'update' | 'delete', event: Event): Promise<number> {

@@ -182,6 +182,9 @@ function toSample(d: Draft, n: NotificationMessage, position: number): Sample {
 }
 
 export class MeterDefinitions {
+  /** event type → the definitions matching it, in order (a cloud has a few hundred event types) */
+  private readonly byEventType = new Map<string, readonly MeterDefinition[]>();
+
   constructor(
     readonly definitions: readonly MeterDefinition[],
     /** definitions skipped at load, with why */
@@ -223,12 +226,21 @@ export class MeterDefinitions {
     return new MeterDefinitions([...byName.values()], skipped);
   }
 
+  private matching(eventType: string): readonly MeterDefinition[] {
+    let list = this.byEventType.get(eventType);
+    if (list === undefined) {
+      if (this.byEventType.size >= 10_000) this.byEventType.clear();
+      list = this.definitions.filter((d) => d.matches(eventType));
+      this.byEventType.set(eventType, list);
+    }
+    return list;
+  }
+
   /** Every sample of a notification; only `info` and `sample` notifications make samples. */
   samples({ priority, message }: Notification): Sample[] {
     if (priority !== 'info' && priority !== 'sample') return [];
     const out: Sample[] = [];
-    for (const d of this.definitions) {
-      if (!d.matches(message.event_type)) continue;
+    for (const d of this.matching(message.event_type)) {
       for (const draft of d.drafts(message)) out.push(toSample(draft, message, out.length));
     }
     return out;
