@@ -11,14 +11,15 @@
  *
  * Writers that hold MetricSlots append to them and call flush(); flushes are
  * serialised and group-committed: what is appended while one is being written
- * goes out together in the next, so concurrent writers share one
- * addMeasures call, and a metric gets all its waiting measures in one entry
- * of the engine's incoming buffer (the engine's cost is per entry: the
- * slower the store, the more measures each entry carries).
+ * goes out together in the next, so concurrent writers share one write, and
+ * a metric gets all its waiting measures in one run of the engine's incoming
+ * block. Appended measures wait in three columns (slot, timestamp, value)
+ * shared by all slots, and go to the engine as columns: a steady-state flush
+ * allocates nothing per series.
  */
 import type { Caller } from '../tsdb/api/auth.js';
 import { type Upsert, upsertResourceMetrics } from '../tsdb/api/resource-upsert.js';
-import type { Engine, MeasureBatch } from '../tsdb/engine.js';
+import type { Engine, MeasureColumns } from '../tsdb/engine.js';
 import { MetricExistsError, MetricNotFoundError } from '../tsdb/errors.js';
 import type { Index } from '../tsdb/index/index.js';
 
@@ -43,14 +44,16 @@ interface ResourceEntry {
   readonly slots: Map<string, MetricSlot>;
 }
 
-/** One metric of one resource: its id once known, and the measures waiting for the next flush. */
+/** One metric of one resource: its id once known, and how many measures wait for it in the next flush. */
 export class MetricSlot {
   readonly resource: ResourceEntry;
   readonly name: string;
   /** null until found or created in the index (or after the engine lost it) */
   metricId: string | null = null;
-  timestamps: number[] = [];
-  values: number[] = [];
+  /** measures appended since the last flush took this slot's */
+  count = 0;
+  /** during a flush: where this slot's measures go in the flush's columns */
+  offset = 0;
   /** in the sink's pending list */
   queued = false;
 
@@ -92,7 +95,12 @@ export class TsdbSink {
   private readonly index: Index;
   readonly caller: Caller;
   private readonly resources = new Map<string, ResourceEntry>();
+  /** slots with measures waiting, in first-append order */
   private pending: MetricSlot[] = [];
+  /** the waiting measures, in append order: whose, when, what */
+  private pendingSlots: MetricSlot[] = [];
+  private pendingTs = new Float64Array(4096);
+  private pendingValues = new Float64Array(4096);
   /** measures appended and not yet handed to the engine */
   pendingMeasures = 0;
   private inflight: Promise<void> | null = null;
@@ -136,14 +144,27 @@ export class TsdbSink {
       this.stats.rejected++;
       return false;
     }
-    slot.timestamps.push(timestampMicros);
-    slot.values.push(value);
-    this.pendingMeasures++;
+    const i = this.pendingMeasures++;
+    if (i === this.pendingTs.length) this.grow();
+    this.pendingSlots[i] = slot;
+    this.pendingTs[i] = timestampMicros;
+    this.pendingValues[i] = value;
     if (!slot.queued) {
       slot.queued = true;
+      slot.count = 0;
       this.pending.push(slot);
     }
+    slot.count++;
     return true;
+  }
+
+  private grow(): void {
+    const ts = new Float64Array(this.pendingTs.length * 2);
+    const values = new Float64Array(this.pendingValues.length * 2);
+    ts.set(this.pendingTs);
+    values.set(this.pendingValues);
+    this.pendingTs = ts;
+    this.pendingValues = values;
   }
 
   /** Appends the groups' measures and flushes: resolves once they are durable. */
@@ -214,49 +235,64 @@ export class TsdbSink {
   private async writePending(): Promise<void> {
     const slots = this.pending;
     if (slots.length === 0) return;
+    // the measures, grouped slot by slot (a counting sort of the append order)
+    const n = this.pendingMeasures;
+    const ts = new Float64Array(n);
+    const values = new Float64Array(n);
+    const starts = new Uint32Array(slots.length + 1);
+    let at = 0;
+    for (let k = 0; k < slots.length; k++) {
+      const slot = slots[k];
+      slot.queued = false;
+      slot.offset = at;
+      starts[k] = at;
+      at += slot.count;
+    }
+    starts[slots.length] = at;
+    const bySlot = this.pendingSlots;
+    for (let i = 0; i < n; i++) {
+      const slot = bySlot[i];
+      const j = slot.offset++;
+      ts[j] = this.pendingTs[i];
+      values[j] = this.pendingValues[i];
+    }
+    bySlot.fill(undefined as unknown as MetricSlot, 0, n);
     this.pending = [];
     this.pendingMeasures = 0;
-    const batches: MeasureBatch[] = [];
-    const written: MetricSlot[] = [];
-    for (const slot of slots) {
-      slot.queued = false;
-      batches.push({ metricId: '', timestamps: slot.timestamps, values: slot.values });
-      slot.timestamps = [];
-      slot.values = [];
-    }
     const failures = await this.resolve(slots);
-    const out: MeasureBatch[] = [];
-    for (let i = 0; i < slots.length; i++) {
-      const id = slots[i].metricId;
-      if (id === null) continue;
-      out.push({ metricId: id, timestamps: batches[i].timestamps, values: batches[i].values });
-      written.push(slots[i]);
+    let columns: MeasureColumns = { metricIds: slots.map((s) => s.metricId ?? ''), starts, timestamps: ts, values };
+    let written = slots;
+    if (slots.some((s) => s.metricId === null)) {
+      written = slots.filter((s) => s.metricId !== null);
+      columns = selectColumns(columns, slots.flatMap((s, k) => (s.metricId === null ? [] : [k])), written);
     }
-    if (out.length > 0) {
+    if (written.length > 0) {
       this.stats.flushes++;
-      failures.push(...(await this.addMeasures(out, written)));
-      for (const m of out) this.stats.measures += m.timestamps.length;
+      failures.push(...(await this.addMeasures(columns, written)));
+      this.stats.measures += columns.starts[written.length] - columns.starts[0];
     }
     if (failures.length > 0) throw new SinkError(failures);
   }
 
   /**
-   * Hands the measures to the engine, FLUSH_CHUNK metrics per addMeasures
-   * call (a call holds this thread for a few µs per metric; between calls,
-   * I/O gets a turn), then waits for all of them to be durable. Calls that
-   * found a metric gone are retried once after finding or creating the lost
-   * metrics again. Returns what could not be resolved.
+   * Hands the measures to the engine, FLUSH_CHUNK metrics per call (a call
+   * holds this thread for about a µs per metric; between calls, I/O gets a
+   * turn), then waits for all of them to be durable. Calls that found a
+   * metric gone are retried once after finding or creating the lost metrics
+   * again. Returns what could not be resolved.
    */
-  private async addMeasures(out: readonly MeasureBatch[], slots: readonly MetricSlot[]): Promise<string[]> {
+  private async addMeasures(all: MeasureColumns, slots: readonly MetricSlot[]): Promise<string[]> {
     const started = performance.now();
     let busy = 0;
+    const count = slots.length;
     const calls: { from: number; to: number; done: Promise<unknown> }[] = [];
-    for (let from = 0; from < out.length; from += FLUSH_CHUNK) {
+    for (let from = 0; from < count; from += FLUSH_CHUNK) {
       if (from > 0) await new Promise<void>((r) => setImmediate(r));
-      const to = Math.min(out.length, from + FLUSH_CHUNK);
+      const to = Math.min(count, from + FLUSH_CHUNK);
       const t = performance.now();
       this.stats.addMeasuresCalls++;
-      const done = this.engine.addMeasures(from === 0 && to === out.length ? out : out.slice(from, to)).then(
+      const chunk = from === 0 && to === count ? all : { ...all, metricIds: all.metricIds.slice(from, to), starts: all.starts.subarray(from, to + 1) };
+      const done = this.engine.addMeasureColumns(chunk).then(
         () => null,
         (err: unknown) => err,
       );
@@ -265,30 +301,21 @@ export class TsdbSink {
     }
     this.nextFlushAt = started + Math.max(this.minFlushIntervalMs, busy * FLUSH_SPACING);
     this.stats.engineBusyMs += busy;
-    this.stats.entries += out.length;
+    this.stats.entries += count;
     const errors = await Promise.all(calls.map((c) => c.done));
     const failed = calls.filter((_, k) => errors[k] !== null);
     if (failed.length === 0) return [];
     const other = errors.find((e) => e !== null && !(e instanceof MetricNotFoundError));
     if (other !== undefined) throw other;
     // deleted behind the cache's back: forget every id the engine lost, find or create them again, retry once
-    const retrySlots: MetricSlot[] = [];
-    const retryBatches: MeasureBatch[] = [];
-    for (const c of failed) {
-      for (let i = c.from; i < c.to; i++) {
-        retrySlots.push(slots[i]);
-        retryBatches.push(out[i]);
-      }
-    }
+    const positions: number[] = [];
+    for (const c of failed) for (let k = c.from; k < c.to; k++) positions.push(k);
+    const retrySlots = positions.map((k) => slots[k]);
     for (const s of retrySlots) if (s.metricId !== null && !this.engine.hasMetric(s.metricId)) s.metricId = null;
     const failures = await this.resolve(retrySlots);
-    const retry: MeasureBatch[] = [];
-    for (let i = 0; i < retrySlots.length; i++) {
-      const id = retrySlots[i].metricId;
-      if (id !== null) retry.push({ metricId: id, timestamps: retryBatches[i].timestamps, values: retryBatches[i].values });
-    }
+    const kept = positions.filter((k) => slots[k].metricId !== null);
     this.stats.addMeasuresCalls++;
-    await this.engine.addMeasures(retry);
+    await this.engine.addMeasureColumns(selectColumns(all, kept, kept.map((k) => slots[k])));
     return failures;
   }
 
@@ -360,6 +387,24 @@ export class TsdbSink {
       return `${entry.upsert.originalId}: ${(err as Error).message}`;
     }
   }
+}
+
+/** The columns of the metrics at `positions`, under the ids their slots have now. */
+function selectColumns(c: MeasureColumns, positions: readonly number[], slots: readonly MetricSlot[]): MeasureColumns {
+  let n = 0;
+  for (const k of positions) n += c.starts[k + 1] - c.starts[k];
+  const timestamps = new Float64Array(n);
+  const values = new Float64Array(n);
+  const starts = new Uint32Array(positions.length + 1);
+  let at = 0;
+  positions.forEach((k, i) => {
+    starts[i] = at;
+    timestamps.set(c.timestamps.subarray(c.starts[k], c.starts[k + 1]), at);
+    values.set(c.values.subarray(c.starts[k], c.starts[k + 1]), at);
+    at += c.starts[k + 1] - c.starts[k];
+  });
+  starts[positions.length] = at;
+  return { metricIds: slots.map((s) => s.metricId!), starts, timestamps, values };
 }
 
 /** a flush starts no sooner than this many times the time its predecessor's addMeasures calls held this thread */

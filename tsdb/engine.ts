@@ -21,7 +21,7 @@ import {
 import { aggregateInto } from './aggregate.js';
 import { ByteWriter, copySplitColumn, decodeSeries, encodeSeries, forEachSplitColumn, readSplitColumn, startSplit, writeSplitColumn } from './codec.js';
 import { AggregationNotFoundError, MetricExistsError, MetricNotFoundError } from './errors.js';
-import { type IncomingBlock, type MeasureBatch, blockMetricCount, decodeBlockTable, decodeIncomingBlock, decodeIncomingEntries, encodeIncomingBlock, encodeIncomingEntry } from './incoming.js';
+import { type IncomingBlock, type MeasureBatch, type MeasureColumns, batchesToColumns, blockMetricCount, decodeBlockTable, decodeIncomingBlock, decodeIncomingEntries, encodeIncomingBlock, encodeIncomingEntry } from './incoming.js';
 import { type BlockKey, type IncomingKey, type LmdbStore, type MetricRecord, type SplitDbKey, openLmdbStore } from './lmdb-store.js';
 import { type TailShape, applyBatch, sortBatch } from './raw-tail.js';
 import { type Series, emptySeries, lowerBound, mergeSeries, reserve, upperBound } from './series.js';
@@ -29,7 +29,7 @@ import { POINTS_PER_SPLIT, splitKey } from './split.js';
 import { WriteKeys } from './write-keys.js';
 import { type Micros, US_PER_SECOND } from './time.js';
 
-export type { MeasureBatch } from './incoming.js';
+export type { MeasureBatch, MeasureColumns } from './incoming.js';
 
 export interface ReadOptions {
   readonly method: string;
@@ -282,19 +282,11 @@ export class Engine {
    * `keys`: idempotency keys recorded in the same transaction (`writtenKeys`).
    */
   async addMeasures(batches: readonly MeasureBatch[], keys: readonly string[] = []): Promise<void> {
-    // existence is all ingest needs: the policy is read when the measures are aggregated
-    this.checkDeletions();
-    const generations = new Float64Array(batches.length);
-    for (let b = 0; b < batches.length; b++) {
-      const generation = this.generationOf(batches[b].metricId);
-      if (generation === undefined) throw new MetricNotFoundError(batches[b].metricId);
-      generations[b] = generation;
-    }
-    const block = batches.length >= BLOCK_MIN_METRICS ? encodeIncomingBlock(batches, generations) : null;
-    const encoded = block === null ? batches.map((b, i) => encodeIncomingEntry(i, b)) : [];
+    if (batches.length >= BLOCK_MIN_METRICS) return this.addMeasureColumns(batchesToColumns(batches), keys);
+    this.generationsOf(batches.map((b) => b.metricId)); // throws for an unknown metric
+    const encoded = batches.map((b, i) => encodeIncomingEntry(i, b));
     // every put of this turn goes into one LMDB transaction: measures and keys land together or not at all
     const writes: Promise<unknown>[] = this.writeKeys.record(keys);
-    if (block !== null) writes.push(this.store.blocks.put([this.seq++, this.writerId], block));
     for (let b = 0; b < encoded.length; b++) {
       if (encoded[b].length === 0) continue;
       writes.push(this.store.incoming.put([batches[b].metricId, this.seq++, this.writerId], encoded[b]));
@@ -302,6 +294,33 @@ export class Engine {
     if (writes.length === 0) return;
     await Promise.all(writes);
     await this.store.root.flushed;
+  }
+
+  /**
+   * Appends many metrics' measures as one incoming block (FORMAT.md), with
+   * the same guarantees as addMeasures: resolves once durable, rejects
+   * writing nothing if a metric is unknown or a measure invalid.
+   */
+  async addMeasureColumns(columns: MeasureColumns, keys: readonly string[] = []): Promise<void> {
+    const block = encodeIncomingBlock(columns, this.generationsOf(columns.metricIds));
+    const writes: Promise<unknown>[] = this.writeKeys.record(keys);
+    if (columns.metricIds.length > 0) writes.push(this.store.blocks.put([this.seq++, this.writerId], block));
+    if (writes.length === 0) return;
+    await Promise.all(writes);
+    await this.store.root.flushed;
+  }
+
+  /** The metrics' generations; throws MetricNotFoundError for the first that does not exist. */
+  private generationsOf(metricIds: readonly string[]): Float64Array {
+    // existence is all ingest needs: the policy is read when the measures are aggregated
+    this.checkDeletions();
+    const generations = new Float64Array(metricIds.length);
+    for (let m = 0; m < metricIds.length; m++) {
+      const generation = this.generationOf(metricIds[m]);
+      if (generation === undefined) throw new MetricNotFoundError(metricIds[m]);
+      generations[m] = generation;
+    }
+    return generations;
   }
 
   /** Which of these metrics do not exist (a writer's check before a batch; one store read per id not seen before). */
@@ -346,8 +365,8 @@ export class Engine {
       const block = decodeIncomingBlock(value);
       const inSweep = sweep !== undefined && sweep.blocks.some((k) => k[0] === key[0] && k[1] === key[1]);
       block.ids.forEach((id, m) => {
-        // metrics of the sweep in progress up to `after` are folded already
-        if (inSweep && id <= sweep.after) return;
+        // metrics of the sweep in progress up to `after` are folded already; measures of a deleted metric will be dropped
+        if ((inSweep && id <= sweep.after) || this.store.metrics.get(id)?.generation !== block.generations[m]) return;
         out.set(id, (out.get(id) ?? 0) + block.starts[m + 1] - block.starts[m]);
       });
     }

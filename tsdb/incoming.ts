@@ -14,6 +14,19 @@ export interface MeasureBatch {
   readonly values: ArrayLike<number>;
 }
 
+/**
+ * Many metrics' new measures as columns: metric k's are at
+ * [starts[k], starts[k + 1]) of `timestamps` and `values` (a writer that
+ * collects measures of many metrics builds this without an object per metric).
+ */
+export interface MeasureColumns {
+  readonly metricIds: readonly string[];
+  /** metricIds.length + 1 offsets, non-decreasing */
+  readonly starts: Uint32Array;
+  readonly timestamps: Float64Array;
+  readonly values: Float64Array;
+}
+
 /** A block as read back: per metric, its id and where its measures are in `ts` / `values`. */
 export interface IncomingBlock {
   readonly ids: readonly string[];
@@ -82,18 +95,40 @@ export function decodeIncomingEntries(chunks: readonly Buffer[], out: Series): v
   }
 }
 
-/** Validates the batches and encodes them as one incoming block; `generations[b]`: the generation of batch b's metric. */
-export function encodeIncomingBlock(batches: readonly MeasureBatch[], generations: Float64Array): Buffer {
+/** Validates the batches and lays them out as columns (for a block). */
+export function batchesToColumns(batches: readonly MeasureBatch[]): MeasureColumns {
   let measures = 0;
-  let tableBytes = 0;
+  for (let b = 0; b < batches.length; b++) measures += checkLengths(b, batches[b]);
+  const starts = new Uint32Array(batches.length + 1);
+  const timestamps = new Float64Array(measures);
+  const values = new Float64Array(measures);
+  let k = 0;
   for (let b = 0; b < batches.length; b++) {
-    measures += checkLengths(b, batches[b]);
-    tableBytes += TABLE_ENTRY + Buffer.byteLength(batches[b].metricId, 'utf8');
+    const { timestamps: ts, values: vs } = batches[b];
+    starts[b] = k;
+    for (let i = 0; i < ts.length; i++, k++) {
+      const t = ts[i];
+      const v = vs[i];
+      if (typeof t !== 'number' || typeof v !== 'number') checkMeasure(b, i, t, v);
+      timestamps[k] = t;
+      values[k] = v;
+    }
   }
+  starts[batches.length] = k;
+  return { metricIds: batches.map((b) => b.metricId), starts, timestamps, values };
+}
+
+/** Validates the columns and encodes them as one incoming block; `generations[k]`: the generation of metric k. */
+export function encodeIncomingBlock(c: MeasureColumns, generations: Float64Array): Buffer {
+  const { metricIds, starts, timestamps, values } = c;
+  const count = metricIds.length;
+  const measures = starts[count] - starts[0];
+  let tableBytes = 0;
+  for (let m = 0; m < count; m++) tableBytes += TABLE_ENTRY + Buffer.byteLength(metricIds[m], 'utf8');
   const columns = BLOCK_HEADER + tableBytes + ((8 - ((BLOCK_HEADER + tableBytes) % 8)) % 8);
   const buf = Buffer.allocUnsafe(columns + measures * 16);
   buf.writeUInt32LE(BLOCK_VERSION, 0);
-  buf.writeUInt32LE(batches.length, 4);
+  buf.writeUInt32LE(count, 4);
   buf.writeUInt32LE(measures, 8);
   buf.writeUInt32LE(tableBytes, 12);
   buf.fill(0, BLOCK_HEADER + tableBytes, columns);
@@ -101,18 +136,18 @@ export function encodeIncomingBlock(batches: readonly MeasureBatch[], generation
   const f = new Float64Array(measures * 2);
   let at = BLOCK_HEADER;
   let k = 0;
-  for (let b = 0; b < batches.length; b++) {
-    const { metricId, timestamps, values } = batches[b];
-    const n = timestamps.length;
-    buf.writeUInt32LE(n, at);
-    buf.writeDoubleLE(generations[b], at + 4);
-    const len = buf.write(metricId, at + TABLE_ENTRY, 'utf8');
+  for (let m = 0; m < count; m++) {
+    const from = starts[m];
+    const to = starts[m + 1];
+    buf.writeUInt32LE(to - from, at);
+    buf.writeDoubleLE(generations[m], at + 4);
+    const len = buf.write(metricIds[m], at + TABLE_ENTRY, 'utf8');
     buf.writeUInt16LE(len, at + 12);
     at += TABLE_ENTRY + len;
-    for (let i = 0; i < n; i++, k++) {
+    for (let i = from; i < to; i++, k++) {
       const t = timestamps[i];
       const v = values[i];
-      if (typeof t !== 'number' || typeof v !== 'number' || !(t >= 0 && t !== Infinity && v - v === 0)) checkMeasure(b, i, t, v);
+      if (!(t >= 0 && t !== Infinity && v - v === 0)) checkMeasure(m, i - from, t, v);
       f[k] = Math.floor(t);
       f[measures + k] = v;
     }

@@ -1,7 +1,7 @@
 /**
  * collector/tsdb-sink.ts, the way scraped series reach the store, on a real
  * engine and index: a steady-state write of 10,000 series makes no index
- * query and one addMeasures call; metrics deleted behind its back are
+ * query and one engine write; metrics deleted behind its back are
  * re-created and the write retried; concurrent writers share a flush.
  */
 import assert from 'node:assert/strict';
@@ -18,7 +18,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tally-sink-'));
 let engine: Engine;
 let index: Index;
 let sqlCalls = 0;
-let addMeasuresCalls = 0;
+let engineWrites = 0;
 
 before(async () => {
   engine = Engine.open({ path: join(dir, 'tsdb') });
@@ -34,10 +34,10 @@ before(async () => {
     sqlCalls++;
     return transaction(fn);
   }) as typeof sql.transaction;
-  const add = engine.addMeasures.bind(engine);
-  engine.addMeasures = (batches) => {
-    addMeasuresCalls++;
-    return add(batches);
+  const add = engine.addMeasureColumns.bind(engine);
+  engine.addMeasureColumns = (columns, keys) => {
+    engineWrites++;
+    return add(columns, keys);
   };
 });
 
@@ -54,7 +54,7 @@ describe('TsdbSink', () => {
   const resource = resourceOf('node', '10.0.0.1:9100', 'admin:');
   const names = Array.from({ length: 10_000 }, (_, i) => `node_x{i="${i}"}`);
 
-  test('10,000 series: the first write finds them, the next ones make no index query and one addMeasures call', async () => {
+  test('10,000 series: the first write finds them, the next ones make no index query and one engine write', async () => {
     // created in bulk here: upsertResourceMetrics makes them one by one, which takes long (see collector/prometheus/README.md)
     await index.resourceTypes.create('prometheus', resource.typeAttributes ?? {});
     const links = Object.fromEntries(names.slice(0, 9_990).map((n) => [n, { archivePolicyName: 'low', unit: null }]));
@@ -73,10 +73,10 @@ describe('TsdbSink', () => {
     assert.equal(r?.originalResourceId, 'node@10.0.0.1:9100');
 
     for (let round = 1; round <= 3; round++) {
-      const [sql0, add0, lookups0] = [sqlCalls, addMeasuresCalls, sink.stats.indexLookups];
+      const [sql0, add0, lookups0] = [sqlCalls, engineWrites, sink.stats.indexLookups];
       await sink.write([{ upsert: resource, measures: new Map(names.map((n, i) => [n, one(at(round * 10), i + round)])) }]);
       assert.equal(sqlCalls - sql0, 0, 'index queries in a steady-state write');
-      assert.equal(addMeasuresCalls - add0, 1, 'addMeasures calls in a steady-state write');
+      assert.equal(engineWrites - add0, 1, 'engine writes in a steady-state write');
       assert.equal(sink.stats.indexLookups, lookups0);
     }
     assert.equal(sink.stats.measures, 40_000);
@@ -107,9 +107,9 @@ describe('TsdbSink', () => {
     // as DELETE /v1/metric/<id> does
     await index.metrics.delete(a.id);
     await engine.deleteMetric(a.id);
-    const add0 = addMeasuresCalls;
+    const add0 = engineWrites;
     await sink.write([{ upsert: own, measures: new Map([['a', one(at(10), 3)], ['b', one(at(10), 4)]]) }]);
-    assert.equal(addMeasuresCalls - add0, 2, 'the failed call and its retry');
+    assert.equal(engineWrites - add0, 2, 'the failed call and its retry');
     const again = (await index.metrics.list({ resourceId: own.id })).find((m) => m.name === 'a');
     assert.ok(again && again.id !== a.id);
     assert.ok(engine.hasMetric(again.id));
@@ -132,19 +132,19 @@ describe('TsdbSink', () => {
   test('writers during a flush share the next one', async () => {
     await new TsdbSink(engine, index).write([{ upsert: resource, measures: new Map([['shared', one(at(0), 0)]]) }]);
     const sink = new TsdbSink(engine, index);
-    const add0 = addMeasuresCalls;
+    const add0 = engineWrites;
     const writes = [1, 2, 3, 4].map((i) => sink.write([{ upsert: resource, measures: new Map([['shared', one(at(i), i)]]) }]));
     await Promise.all(writes);
-    assert.equal(addMeasuresCalls - add0, 2, 'the first write, then the three that came during it together');
+    assert.equal(engineWrites - add0, 2, 'the first write, then the three that came during it together');
     assert.equal(sink.stats.measures, 4);
     // a flush waits its turn (minFlushIntervalMs): what comes meanwhile joins it
     const paced = new TsdbSink(engine, index, { minFlushIntervalMs: 300 });
     await paced.write([{ upsert: resource, measures: new Map([['shared', one(at(10), 10)]]) }]);
-    const add1 = addMeasuresCalls;
+    const add1 = engineWrites;
     const t0 = performance.now();
     await Promise.all([11, 12, 13].map((i) => paced.write([{ upsert: resource, measures: new Map([['shared', one(at(i), i)]]) }])));
     assert.ok(performance.now() - t0 >= 250, 'waited for its turn');
-    assert.equal(addMeasuresCalls - add1, 1);
+    assert.equal(engineWrites - add1, 1);
   });
 
   test('flushNow does not wait for the flush\'s turn', async () => {
