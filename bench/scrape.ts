@@ -19,7 +19,8 @@
  * The targets' resources and metrics are created in bulk before timing (the
  * index creates them one by one otherwise: see --onboarding, which times the
  * first scrape of one new target through upsertResourceMetrics).
- * Aggregation does not run during the timed phases (--aggregate runs it).
+ * Aggregation does not run during the timed phases (--aggregate runs it on
+ * its thread, as tally does, and reports what waits when scraping stops).
  *
  *   node --import tsx bench/scrape.ts [--short] [--prometheus] [--targets 20]
  *        [--series 10000] [--seconds 30] [--no-gzip] [--aggregate] [--onboarding]
@@ -442,6 +443,14 @@ async function main(): Promise<void> {
     const scraper = new PrometheusScraper({ config, sink, log: { info: log, warn: log, error: log } });
     const run = await paced(scraper, sink, SECONDS);
     log(`bench: paced ${fmt(run.series / run.seconds)} series/s, ${run.failed} failed scrapes`);
+    // with aggregation: did it keep up? what waits when scraping stops, and how long it takes to fold
+    let drain: { waiting: number; seconds: number } | null = null;
+    if (processor) {
+      const waiting = engine.pendingEntries();
+      const d0 = performance.now();
+      for (let i = 0; i < 1200 && engine.pendingEntries() > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      drain = { waiting, seconds: (performance.now() - d0) / 1000 };
+    }
     await processor?.stop();
     const prom = args.prometheus ? await prometheusRun(ports, SECONDS) : null;
 
@@ -456,6 +465,10 @@ async function main(): Promise<void> {
     rows.push(['paced 1 s: CPU s per million series', perMillion(run.cpu, run.series), prom ? perMillion(prom.cpu, prom.series) : '']);
     rows.push(['paced 1 s: mean scrape_duration_seconds', run.meanDuration.toFixed(4), prom ? prom.meanDuration.toFixed(4) : '']);
     rows.push(['paced 1 s: index lookups in steady state', String(run.indexLookups), '']);
+    if (drain) {
+      rows.push(['--aggregate: metric entries waiting when scraping stopped', fmt(drain.waiting), '']);
+      rows.push(['--aggregate: seconds until all were aggregated', drain.seconds.toFixed(1), '']);
+    }
 
     if (args.onboarding) {
       const fresh = new TsdbSink(engine, index);

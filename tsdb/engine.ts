@@ -117,6 +117,11 @@ interface BlockSweep {
 const EXISTING_CACHE_LIMIT = 2_000_000;
 /** write calls touching at least this many metrics go in as one incoming block */
 const BLOCK_MIN_METRICS = 64;
+/**
+ * a block sweep step folds this many times the metrics of an entry pass: its
+ * measures are decoded already, and fewer, larger commits cost less per metric
+ */
+const BLOCK_STEP_FACTOR = 8;
 /** a block sweep takes blocks up to this many bytes (the rest wait for the next) */
 const BLOCK_SWEEP_BYTES = 256 * 2 ** 20;
 
@@ -162,9 +167,9 @@ export class Engine {
   private readonly writerId = randomInt(2 ** 31);
   /** metric id after which the next processing pass starts, so no metric starves */
   private cursor: string | null = null;
-  /** metrics known to exist, with their generation, valid while the store's deletion count is `knownDeletions` */
+  /** metrics known to exist, with their generation, valid while the store's count of metric changes is `knownChanges` */
   private readonly existing = new Map<string, number>();
-  private knownDeletions = -1;
+  private knownChanges = -1;
   /** the block sweep this engine is running, if any (checked against the store at each step) */
   private blockSweep: BlockSweep | null = null;
   private closed = false;
@@ -215,8 +220,9 @@ export class Engine {
    * retention: what Gnocchi allows). One transaction; unknown ids are skipped.
    */
   async setPolicy(metricIds: readonly string[], policy: ArchivePolicy): Promise<void> {
-    const { metrics } = this.store;
+    const { metrics, metricChanges } = this.store;
     this.store.root.transactionSync(() => {
+      metricChanges.putSync(0, (metricChanges.get(0) ?? 0) + 1);
       for (const id of metricIds) {
         if (metrics.get(id) !== undefined) metrics.putSync(id, { generation: this.seq++, policy });
       }
@@ -243,9 +249,9 @@ export class Engine {
   /** Removes the metric, its pending measures and every stored series. */
   async deleteMetric(metricId: string): Promise<void> {
     if (!this.planOf(metricId)) throw new MetricNotFoundError(metricId);
-    const { metrics, incoming, raw, splits, deletions } = this.store;
+    const { metrics, incoming, raw, splits, metricChanges } = this.store;
     this.store.root.transactionSync(() => {
-      deletions.putSync(0, (deletions.get(0) ?? 0) + 1);
+      metricChanges.putSync(0, (metricChanges.get(0) ?? 0) + 1);
       metrics.removeSync(metricId);
       raw.removeSync(metricId);
       for (const k of incoming.getKeys({ start: [metricId], end: [metricId, MAX_SEQ] })) incoming.removeSync(k);
@@ -266,6 +272,21 @@ export class Engine {
     if (state === undefined || state.generation !== rec.generation) {
       state = stateFor(rec);
       this.states.set(metricId, state);
+    }
+    return state;
+  }
+
+  /** The metric's state, its record read only if this engine has not seen it since the last metric change; call checkChanges first. */
+  private knownStateOf(metricId: string): MetricState | undefined {
+    const generation = this.existing.get(metricId);
+    if (generation !== undefined) {
+      const state = this.states.get(metricId);
+      if (state !== undefined && state.generation === generation) return state;
+    }
+    const state = this.stateOf(metricId);
+    if (state !== undefined) {
+      if (this.existing.size >= EXISTING_CACHE_LIMIT) this.existing.clear();
+      this.existing.set(metricId, state.generation);
     }
     return state;
   }
@@ -313,7 +334,7 @@ export class Engine {
   /** The metrics' generations; throws MetricNotFoundError for the first that does not exist. */
   private generationsOf(metricIds: readonly string[]): Float64Array {
     // existence is all ingest needs: the policy is read when the measures are aggregated
-    this.checkDeletions();
+    this.checkChanges();
     const generations = new Float64Array(metricIds.length);
     for (let m = 0; m < metricIds.length; m++) {
       const generation = this.generationOf(metricIds[m]);
@@ -325,21 +346,21 @@ export class Engine {
 
   /** Which of these metrics do not exist (a writer's check before a batch; one store read per id not seen before). */
   unknownMetrics(metricIds: Iterable<string>): string[] {
-    this.checkDeletions();
+    this.checkChanges();
     const out: string[] = [];
     for (const id of metricIds) if (this.generationOf(id) === undefined) out.push(id);
     return out;
   }
 
-  /** Forgets which metrics exist if any was deleted (by any engine on the store) since the last check. */
-  private checkDeletions(): void {
-    const deleted = this.store.deletions.get(0) ?? 0;
-    if (deleted === this.knownDeletions) return;
+  /** Forgets which metrics exist if any was deleted or changed (by any engine on the store) since the last check. */
+  private checkChanges(): void {
+    const changes = this.store.metricChanges.get(0) ?? 0;
+    if (changes === this.knownChanges) return;
     this.existing.clear();
-    this.knownDeletions = deleted;
+    this.knownChanges = changes;
   }
 
-  /** The metric's generation, undefined if it does not exist; call checkDeletions first. */
+  /** The metric's generation, undefined if it does not exist; call checkChanges first. */
   private generationOf(metricId: string): number | undefined {
     let generation = this.existing.get(metricId);
     if (generation === undefined) {
@@ -410,7 +431,7 @@ export class Engine {
     let total = 0;
     // the blocks first, one block sweep (blocks written meanwhile wait for the next)
     for (;;) {
-      const step = this.stepBlocks(maxMetrics);
+      const step = this.stepBlocks(maxMetrics * BLOCK_STEP_FACTOR);
       if (step === null) break;
       total += step.measures;
       await new Promise<void>((r) => setImmediate(r));
@@ -541,6 +562,7 @@ export class Engine {
     const { incoming } = this.store;
     let measures = 0;
     this.store.root.transactionSync(() => {
+      this.checkChanges();
       for (const w of work) {
         // Gathered before the lock: skip entries another processor consumed meanwhile.
         let chunks = w.chunks;
@@ -548,7 +570,7 @@ export class Engine {
           chunks = w.chunks.filter((_, i) => incoming.getBinaryFast(w.keys[i]) !== undefined);
         }
         decodeIncomingEntries(chunks, this.scratch.incoming);
-        measures += this.aggregateMetric(w.metricId);
+        measures += this.aggregateMetric(w.metricId, this.knownStateOf(w.metricId));
         for (const k of w.keys) incoming.removeSync(k);
       }
     });
@@ -597,6 +619,7 @@ export class Engine {
     let result: { measures: number; done: boolean } | null = null;
     try {
       this.store.root.transactionSync(() => {
+        this.checkChanges();
         const record = blockSweep.get(0);
         let sweep = this.blockSweep;
         if (record === undefined) {
@@ -619,7 +642,8 @@ export class Engine {
         for (let i = sweep.next; i < end; i++) {
           const id = sweep.metricIds[i];
           const parts = sweep.parts.get(id)!;
-          const generation = this.stateOf(id)?.generation;
+          const state = this.knownStateOf(id);
+          const generation = state?.generation;
           s.incoming.length = 0;
           for (let p = 0; p < parts.length; p += 2) {
             const block = sweep.blocks[parts[p]];
@@ -631,12 +655,16 @@ export class Engine {
               continue;
             }
             reserve(s.incoming, to - from);
-            s.incoming.ts.set(block.ts.subarray(from, to), s.incoming.length);
-            s.incoming.values.set(block.values.subarray(from, to), s.incoming.length);
-            s.incoming.length += to - from;
+            const { ts, values } = s.incoming;
+            let at = s.incoming.length;
+            for (let j = from; j < to; j++, at++) {
+              ts[at] = block.ts[j];
+              values[at] = block.values[j];
+            }
+            s.incoming.length = at;
           }
           measures += s.incoming.length;
-          this.aggregateMetric(id);
+          this.aggregateMetric(id, state);
         }
         const done = end >= sweep.metricIds.length;
         if (done) {
@@ -680,8 +708,7 @@ export class Engine {
   }
 
   /** Folds the measures in the scratch's `incoming` into the metric's series; returns how many. */
-  private aggregateMetric(metricId: string): number {
-    const state = this.stateOf(metricId);
+  private aggregateMetric(metricId: string, state: MetricState | undefined): number {
     if (!state) return 0; // metric deleted while its measures waited
     const { plan } = state;
     const s = this.scratch;

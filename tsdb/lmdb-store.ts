@@ -39,8 +39,8 @@ export interface LmdbStore {
   readonly blocks: Database<Buffer, BlockKey>;
   /** key 0: the block sweep in progress, if any */
   readonly blockSweep: Database<BlockSweepRecord, number>;
-  /** key 0: how many metrics were ever deleted, so engines know when their list of existing metrics may be stale */
-  readonly deletions: Database<number, number>;
+  /** key 0: how many times a metric was deleted or given another policy, so engines know when what they remember of metrics may be stale */
+  readonly metricChanges: Database<number, number>;
 }
 
 export function openLmdbStore(dir: string): LmdbStore {
@@ -61,6 +61,6 @@ export function openLmdbStore(dir: string): LmdbStore {
     writeKeys: root.openDB<Buffer, number>({ name: 'write-keys', encoding: 'binary' }),
     blocks: root.openDB<Buffer, BlockKey>({ name: 'blocks', encoding: 'binary' }),
     blockSweep: root.openDB<BlockSweepRecord, number>({ name: 'block-sweep' }),
-    deletions: root.openDB<number, number>({ name: 'deletions' }),
+    metricChanges: root.openDB<number, number>({ name: 'metric-changes' }),
   };
 }
