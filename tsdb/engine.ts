@@ -382,8 +382,10 @@ export class Engine {
     const out = new Map<string, number>();
     for (const { key, value } of this.store.incoming.getRange()) out.set(key[0], (out.get(key[0]) ?? 0) + value.length / 16);
     const sweep = this.store.blockSweep.get(0);
-    for (const { key, value } of this.store.blocks.getRange({})) {
-      const block = decodeIncomingBlock(value);
+    for (const key of this.store.blocks.getKeys({})) {
+      const value = this.store.blocks.getBinaryFast(key);
+      if (value === undefined) continue;
+      const block = decodeBlockTable(value);
       const inSweep = sweep !== undefined && sweep.blocks.some((k) => k[0] === key[0] && k[1] === key[1]);
       block.ids.forEach((id, m) => {
         // metrics of the sweep in progress up to `after` are folded already; measures of a deleted metric will be dropped
