@@ -627,10 +627,11 @@ export class Engine {
         if (record === undefined) {
           const keys: BlockKey[] = [];
           let bytes = 0;
-          for (const { key, value } of blocks.getRange({})) {
-            if (keys.length > 0 && bytes + value.length > BLOCK_SWEEP_BYTES) break;
+          for (const key of blocks.getKeys({})) {
+            const size = blocks.getBinaryFast(key)?.length ?? 0;
+            if (keys.length > 0 && bytes + size > BLOCK_SWEEP_BYTES) break;
             keys.push(key);
-            bytes += value.length;
+            bytes += size;
           }
           if (keys.length === 0) return;
           sweep = this.openBlockSweep(keys, null);
