@@ -98,7 +98,7 @@ export class TsdbSink {
   /** slots with measures waiting, in first-append order */
   private pending: MetricSlot[] = [];
   /** the waiting measures, in append order: whose, when, what */
-  private pendingSlots: MetricSlot[] = [];
+  private pendingSlots: (MetricSlot | undefined)[] = [];
   private pendingTs = new Float64Array(4096);
   private pendingValues = new Float64Array(4096);
   /** measures appended and not yet handed to the engine */
@@ -251,12 +251,12 @@ export class TsdbSink {
     starts[slots.length] = at;
     const bySlot = this.pendingSlots;
     for (let i = 0; i < n; i++) {
-      const slot = bySlot[i];
+      const slot = bySlot[i]!;
       const j = slot.offset++;
       ts[j] = this.pendingTs[i];
       values[j] = this.pendingValues[i];
     }
-    bySlot.fill(undefined as unknown as MetricSlot, 0, n);
+    bySlot.fill(undefined, 0, n);
     this.pending = [];
     this.pendingMeasures = 0;
     const failures = await this.resolve(slots);
