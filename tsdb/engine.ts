@@ -220,9 +220,9 @@ export class Engine {
    * retention: what Gnocchi allows). One transaction; unknown ids are skipped.
    */
   async setPolicy(metricIds: readonly string[], policy: ArchivePolicy): Promise<void> {
-    const { metrics, metricChanges } = this.store;
+    const { metrics } = this.store;
     this.store.root.transactionSync(() => {
-      metricChanges.putSync(0, (metricChanges.get(0) ?? 0) + 1);
+      this.recordMetricChange();
       for (const id of metricIds) {
         if (metrics.get(id) !== undefined) metrics.putSync(id, { generation: this.seq++, policy });
       }
@@ -249,9 +249,9 @@ export class Engine {
   /** Removes the metric, its pending measures and every stored series. */
   async deleteMetric(metricId: string): Promise<void> {
     if (!this.planOf(metricId)) throw new MetricNotFoundError(metricId);
-    const { metrics, incoming, raw, splits, metricChanges } = this.store;
+    const { metrics, incoming, raw, splits } = this.store;
     this.store.root.transactionSync(() => {
-      metricChanges.putSync(0, (metricChanges.get(0) ?? 0) + 1);
+      this.recordMetricChange();
       metrics.removeSync(metricId);
       raw.removeSync(metricId);
       for (const k of incoming.getKeys({ start: [metricId], end: [metricId, MAX_SEQ] })) incoming.removeSync(k);
@@ -279,15 +279,10 @@ export class Engine {
   /** The metric's state, its record read only if this engine has not seen it since the last metric change; call checkChanges first. */
   private knownStateOf(metricId: string): MetricState | undefined {
     const generation = this.existing.get(metricId);
-    if (generation !== undefined) {
-      const state = this.states.get(metricId);
-      if (state !== undefined && state.generation === generation) return state;
-    }
+    const known = generation === undefined ? undefined : this.states.get(metricId);
+    if (known !== undefined && known.generation === generation) return known;
     const state = this.stateOf(metricId);
-    if (state !== undefined) {
-      if (this.existing.size >= EXISTING_CACHE_LIMIT) this.existing.clear();
-      this.existing.set(metricId, state.generation);
-    }
+    if (state !== undefined) this.remember(metricId, state.generation);
     return state;
   }
 
@@ -352,6 +347,17 @@ export class Engine {
     return out;
   }
 
+  /** Counts a deletion or policy change in the store (inside the transaction that makes it), so other engines forget what they know. */
+  private recordMetricChange(): void {
+    const { metricChanges } = this.store;
+    metricChanges.putSync(0, (metricChanges.get(0) ?? 0) + 1);
+  }
+
+  private remember(metricId: string, generation: number): void {
+    if (this.existing.size >= EXISTING_CACHE_LIMIT) this.existing.clear();
+    this.existing.set(metricId, generation);
+  }
+
   /** Forgets which metrics exist if any was deleted or changed (by any engine on the store) since the last check. */
   private checkChanges(): void {
     const changes = this.store.metricChanges.get(0) ?? 0;
@@ -362,14 +368,12 @@ export class Engine {
 
   /** The metric's generation, undefined if it does not exist; call checkChanges first. */
   private generationOf(metricId: string): number | undefined {
-    let generation = this.existing.get(metricId);
-    if (generation === undefined) {
-      const record = this.store.metrics.get(metricId);
-      if (record === undefined) return undefined;
-      if (this.existing.size >= EXISTING_CACHE_LIMIT) this.existing.clear();
-      this.existing.set(metricId, (generation = record.generation));
-    }
-    return generation;
+    const generation = this.existing.get(metricId);
+    if (generation !== undefined) return generation;
+    const record = this.store.metrics.get(metricId);
+    if (record === undefined) return undefined;
+    this.remember(metricId, record.generation);
+    return record.generation;
   }
 
   /** Which of these idempotency keys a recent `addMeasures` recorded. */
@@ -618,9 +622,9 @@ export class Engine {
    */
   private stepBlocks(maxMetrics: number): { measures: number; done: boolean } | null {
     const { blocks, blockSweep } = this.store;
-    let result: { measures: number; done: boolean } | null = null;
+    let result: { measures: number; done: boolean } | null;
     try {
-      this.store.root.transactionSync(() => {
+      result = this.store.root.transactionSync(() => {
         this.checkChanges();
         const record = blockSweep.get(0);
         let sweep = this.blockSweep;
@@ -633,7 +637,7 @@ export class Engine {
             keys.push(key);
             bytes += size;
           }
-          if (keys.length === 0) return;
+          if (keys.length === 0) return null;
           sweep = this.openBlockSweep(keys, null);
         } else if (sweep === null || sweep.signature !== JSON.stringify(record.blocks) || sweep.metricIds[sweep.next - 1] !== record.after) {
           sweep = this.openBlockSweep(record.blocks, record.after);
@@ -677,13 +681,13 @@ export class Engine {
           blockSweep.putSync(0, { blocks: sweep.keys, after: sweep.metricIds[end - 1] });
         }
         sweep.next = end;
-        result = { measures, done };
+        return { measures, done };
       });
     } catch (err) {
       this.blockSweep = null;
       throw err;
     }
-    if (result !== null && (result as { done: boolean }).done) this.blockSweep = null;
+    if (result?.done) this.blockSweep = null;
     return result;
   }
 

@@ -43,6 +43,16 @@ const BLOCK_HEADER = 16;
 /** bytes of a metric's table entry before its id */
 const TABLE_ENTRY = 14;
 
+/** Whether the store can keep this measure: numbers, a finite timestamp not before the Epoch, a finite value. */
+function storable(t: unknown, v: unknown): boolean {
+  return typeof t === 'number' && typeof v === 'number' && t >= 0 && t !== Infinity && v - v === 0;
+}
+
+/** Where a block's columns start: after its header and table, at a multiple of 8. */
+function columnsOffset(tableBytes: number): number {
+  return BLOCK_HEADER + tableBytes + ((8 - ((BLOCK_HEADER + tableBytes) % 8)) % 8);
+}
+
 /** Throws the API's error for a measure the store cannot keep. */
 function checkMeasure(batchIndex: number, i: number, t: unknown, v: unknown): void {
   if (typeof t !== 'number' || !Number.isFinite(t)) {
@@ -69,7 +79,7 @@ export function encodeIncomingEntry(batchIndex: number, batch: MeasureBatch): Bu
   for (let i = 0; i < n; i++) {
     const t = timestamps[i];
     const v = values[i];
-    if (typeof t !== 'number' || typeof v !== 'number' || !(t >= 0 && t !== Infinity && v - v === 0)) checkMeasure(batchIndex, i, t, v);
+    if (!storable(t, v)) checkMeasure(batchIndex, i, t, v);
     f[i] = Math.floor(t);
     f[n + i] = v;
   }
@@ -125,7 +135,7 @@ export function encodeIncomingBlock(c: MeasureColumns, generations: Float64Array
   const measures = starts[count] - starts[0];
   let tableBytes = 0;
   for (let m = 0; m < count; m++) tableBytes += TABLE_ENTRY + Buffer.byteLength(metricIds[m], 'utf8');
-  const columns = BLOCK_HEADER + tableBytes + ((8 - ((BLOCK_HEADER + tableBytes) % 8)) % 8);
+  const columns = columnsOffset(tableBytes);
   const buf = Buffer.allocUnsafe(columns + measures * 16);
   buf.writeUInt32LE(BLOCK_VERSION, 0);
   buf.writeUInt32LE(count, 4);
@@ -147,7 +157,7 @@ export function encodeIncomingBlock(c: MeasureColumns, generations: Float64Array
     for (let i = from; i < to; i++, k++) {
       const t = timestamps[i];
       const v = values[i];
-      if (!(t >= 0 && t !== Infinity && v - v === 0)) checkMeasure(m, i - from, t, v);
+      if (!storable(t, v)) checkMeasure(m, i - from, t, v);
       f[k] = Math.floor(t);
       f[measures + k] = v;
     }
@@ -175,7 +185,7 @@ export function decodeBlockTable(value: Uint8Array): { ids: string[]; generation
   const count = view.getUint32(4, true);
   const measures = view.getUint32(8, true);
   const tableBytes = view.getUint32(12, true);
-  const columns = BLOCK_HEADER + tableBytes + ((8 - ((BLOCK_HEADER + tableBytes) % 8)) % 8);
+  const columns = columnsOffset(tableBytes);
   if (columns + measures * 16 !== block.byteLength) throw new Error('incoming block: length does not match its header');
   const bytes = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
   const ids: string[] = new Array<string>(count);
@@ -199,7 +209,7 @@ export function decodeBlockTable(value: Uint8Array): { ids: string[]; generation
 /** Reads a block back (the columns copied out, so `block` may be LMDB's reused buffer). */
 export function decodeIncomingBlock(value: Uint8Array): IncomingBlock {
   const block = exact(value);
-  const { ids, generations, starts, columns, measures } = decodeBlockTable(block);
+  const { ids, generations, starts, columns, measures } = decodeBlockTable(value);
   const f = new Float64Array(measures * 2);
   new Uint8Array(f.buffer).set(block.subarray(columns));
   return { ids, generations, starts, ts: f.subarray(0, measures), values: f.subarray(measures) };
