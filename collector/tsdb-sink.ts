@@ -22,6 +22,7 @@ import { type Upsert, upsertResourceMetrics } from '../tsdb/api/resource-upsert.
 import type { Engine, MeasureColumns } from '../tsdb/engine.js';
 import { MetricExistsError, MetricNotFoundError } from '../tsdb/errors.js';
 import type { Index } from '../tsdb/index/index.js';
+import { emptySeries, push } from '../tsdb/series.js';
 
 /** Who the collector writes as: the admin identity of `noauth` without headers, so resource ids match what that API caller gets. */
 export const COLLECTOR_CALLER: Caller = { userId: 'admin', projectId: '', roles: ['admin'], isAdmin: true, creator: 'admin:', hasProjects: true };
@@ -97,12 +98,9 @@ export class TsdbSink {
   private readonly resources = new Map<string, ResourceEntry>();
   /** slots with measures waiting, in first-append order */
   private pending: MetricSlot[] = [];
-  /** the waiting measures, in append order: whose, when, what */
+  /** the waiting measures, in append order: whose (pendingSlots), when and what (waiting) */
   private pendingSlots: (MetricSlot | undefined)[] = [];
-  private pendingTs = new Float64Array(4096);
-  private pendingValues = new Float64Array(4096);
-  /** measures appended and not yet handed to the engine */
-  pendingMeasures = 0;
+  private readonly waiting = emptySeries(4096);
   private inflight: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
   readonly stats: SinkStats = { flushes: 0, addMeasuresCalls: 0, indexLookups: 0, measures: 0, rejected: 0, entries: 0, engineBusyMs: 0 };
@@ -144,11 +142,8 @@ export class TsdbSink {
       this.stats.rejected++;
       return false;
     }
-    const i = this.pendingMeasures++;
-    if (i === this.pendingTs.length) this.grow();
-    this.pendingSlots[i] = slot;
-    this.pendingTs[i] = timestampMicros;
-    this.pendingValues[i] = value;
+    this.pendingSlots[this.waiting.length] = slot;
+    push(this.waiting, timestampMicros, value);
     if (!slot.queued) {
       slot.queued = true;
       slot.count = 0;
@@ -158,13 +153,9 @@ export class TsdbSink {
     return true;
   }
 
-  private grow(): void {
-    const ts = new Float64Array(this.pendingTs.length * 2);
-    const values = new Float64Array(this.pendingValues.length * 2);
-    ts.set(this.pendingTs);
-    values.set(this.pendingValues);
-    this.pendingTs = ts;
-    this.pendingValues = values;
+  /** Measures appended and not yet handed to the engine. */
+  get pendingMeasures(): number {
+    return this.waiting.length;
   }
 
   /** Appends the groups' measures and flushes: resolves once they are durable. */
@@ -236,7 +227,7 @@ export class TsdbSink {
     const slots = this.pending;
     if (slots.length === 0) return;
     // the measures, grouped slot by slot (a counting sort of the append order)
-    const n = this.pendingMeasures;
+    const { length: n, ts: waitingTs, values: waitingValues } = this.waiting;
     const ts = new Float64Array(n);
     const values = new Float64Array(n);
     const starts = new Uint32Array(slots.length + 1);
@@ -253,12 +244,12 @@ export class TsdbSink {
     for (let i = 0; i < n; i++) {
       const slot = bySlot[i]!;
       const j = slot.offset++;
-      ts[j] = this.pendingTs[i];
-      values[j] = this.pendingValues[i];
+      ts[j] = waitingTs[i];
+      values[j] = waitingValues[i];
     }
     bySlot.fill(undefined, 0, n);
     this.pending = [];
-    this.pendingMeasures = 0;
+    this.waiting.length = 0;
     const failures = await this.resolve(slots);
     let columns: MeasureColumns = { metricIds: slots.map((s) => s.metricId ?? ''), starts, timestamps: ts, values };
     let written = slots;
