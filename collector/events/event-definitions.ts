@@ -13,6 +13,7 @@ import { isMapping } from '../definitions/python-values.js';
 import { type PyDateTime, parseIsoTime } from '../definitions/python-time.js';
 import { ConversionError, pyFloat, pyInt, pyStr } from '../definitions/python-values.js';
 import { DefinitionError } from '../definitions/trait-plugins.js';
+import { BoundedMemo } from '../bounded-memo.js';
 import type { Event, EventTrait, TraitType } from '../../tsdb/index/events.js';
 import type { Notification, NotificationMessage } from '../notification.js';
 
@@ -114,7 +115,9 @@ class EventDefinition {
 
 export class EventDefinitions {
   /** event type → the definition that wins for it (null: none) */
-  private readonly byEventType = new Map<string, EventDefinition | null>();
+  private readonly winner = new BoundedMemo<string, EventDefinition | null>(10_000, (eventType) =>
+    this.definitions.find((x) => x.matches(eventType)) ?? null,
+  );
 
   private constructor(private readonly definitions: readonly EventDefinition[]) {}
 
@@ -141,12 +144,7 @@ export class EventDefinitions {
   /** The event of an `info` or `error` notification (Ceilometer's event endpoint takes those two). */
   event({ priority, message }: Notification): Event | null {
     if (priority !== 'info' && priority !== 'error') return null;
-    let d = this.byEventType.get(message.event_type);
-    if (d === undefined) {
-      if (this.byEventType.size >= 10_000) this.byEventType.clear();
-      d = this.definitions.find((x) => x.matches(message.event_type)) ?? null;
-      this.byEventType.set(message.event_type, d);
-    }
+    const d = this.winner.get(message.event_type);
     if (d === null) return null;
     const generated = parseIsoTime(message.metadata.timestamp);
     if (generated === null) throw new EventBuildError(`timestamp ${JSON.stringify(message.metadata.timestamp)} is not an ISO 8601 date`);

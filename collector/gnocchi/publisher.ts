@@ -21,6 +21,7 @@ import { resourceUuid } from '../../tsdb/api/resource-id.js';
 import { checkSearchFilter } from '../../tsdb/api/search-filter.js';
 import { parseIsoTime } from '../definitions/python-time.js';
 import type { Sample } from '../meters/sample.js';
+import { BoundedMemo } from '../bounded-memo.js';
 import type { ResourceDefinition, ResourceDefinitions } from './resource-definitions.js';
 import { ensureCeilometerResourceTypes } from './resource-types.js';
 
@@ -47,7 +48,7 @@ interface KnownResource {
   attributes: Readonly<Record<string, unknown>>;
 }
 
-/** Whether two samples' attributes are the same (same keys in the same order, equal values; objects compared as JSON). */
+/** Whether two samples' attributes are the same (the same keys, equal values; objects compared as JSON). */
 function sameAttributes(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): boolean {
   let n = 0;
   for (const k in b) {
@@ -81,7 +82,7 @@ export class GnocchiPublisher {
   private readonly policies = new Map<string, ArchivePolicy>();
   private readonly warned = new Set<string>();
   /** original resource id → UUID (a SHA-1 each, for ids that are not UUIDs) */
-  private readonly uuids = new Map<string, string>();
+  private readonly uuids = new BoundedMemo<string, string>(1_000_000, (rid) => resourceUuid(rid, this.creator));
 
   constructor(
     private readonly engine: Engine,
@@ -232,11 +233,7 @@ export class GnocchiPublisher {
     extra: Record<string, unknown>,
     items: readonly { readonly metric: string; readonly unit: string | null }[],
   ): Promise<Map<string, string>> {
-    let id = this.uuids.get(rid);
-    if (id === undefined) {
-      if (this.uuids.size > 1_000_000) this.uuids.clear();
-      this.uuids.set(rid, (id = resourceUuid(rid, this.creator)));
-    }
+    const id = this.uuids.get(rid);
     const cached = this.known.get(id);
     if (cached && sameAttributes(cached.attributes, extra) && items.every((i) => cached.metrics.has(i.metric))) return cached.metrics;
     const units = new Map(items.map((i) => [i.metric, i.unit]));
@@ -321,7 +318,7 @@ export class GnocchiPublisher {
   async applyEvents(events: readonly Event[]): Promise<number> {
     let changed = 0;
     for (const event of events) {
-      const target = this.eventTarget(event.eventType);
+      const target = this.eventTargets.get(event.eventType);
       if (target === null) continue;
       const { rd, op } = target;
       try {
@@ -340,24 +337,13 @@ export class GnocchiPublisher {
   }
 
   /** event type → the first resource definition with an operation for it, and the operation */
-  private readonly eventTargets = new Map<string, { rd: ResourceDefinition; op: 'create' | 'update' | 'delete' } | null>();
-
-  private eventTarget(eventType: string): { rd: ResourceDefinition; op: 'create' | 'update' | 'delete' } | null {
-    let target = this.eventTargets.get(eventType);
-    if (target === undefined) {
-      if (this.eventTargets.size >= 10_000) this.eventTargets.clear();
-      target = null;
-      for (const rd of this.definitions.resources) {
-        const op = rd.eventOperation(eventType);
-        if (op !== null) {
-          target = { rd, op };
-          break;
-        }
-      }
-      this.eventTargets.set(eventType, target);
+  private readonly eventTargets = new BoundedMemo<string, { rd: ResourceDefinition; op: 'create' | 'update' | 'delete' } | null>(10_000, (eventType) => {
+    for (const rd of this.definitions.resources) {
+      const op = rd.eventOperation(eventType);
+      if (op !== null) return { rd, op };
     }
-    return target;
-  }
+    return null;
+  });
 
   private async applyEvent(rd: ResourceDefinition, op: 'create' | 'update' | 'delete', event: Event): Promise<number> {
     const attrs = rd.eventResource(event);

@@ -14,6 +14,7 @@ import { DefinitionError } from '../definitions/trait-plugins.js';
 import { pyTruthy } from '../definitions/jsonpath.js';
 import { uuid5 } from '../../tsdb/api/resource-id.js';
 import type { Notification, NotificationMessage } from '../notification.js';
+import { BoundedMemo } from '../bounded-memo.js';
 import { SAMPLE_TYPES, type Sample } from './sample.js';
 
 const SAMPLE_ATTRIBUTES = ['name', 'type', 'volume', 'unit', 'timestamp', 'user_id', 'project_id', 'resource_id'] as const;
@@ -183,7 +184,9 @@ function toSample(d: Draft, n: NotificationMessage, position: number): Sample {
 
 export class MeterDefinitions {
   /** event type → the definitions matching it, in order (a cloud has a few hundred event types) */
-  private readonly byEventType = new Map<string, readonly MeterDefinition[]>();
+  private readonly matching = new BoundedMemo<string, readonly MeterDefinition[]>(10_000, (eventType) =>
+    this.definitions.filter((d) => d.matches(eventType)),
+  );
 
   constructor(
     readonly definitions: readonly MeterDefinition[],
@@ -226,21 +229,11 @@ export class MeterDefinitions {
     return new MeterDefinitions([...byName.values()], skipped);
   }
 
-  private matching(eventType: string): readonly MeterDefinition[] {
-    let list = this.byEventType.get(eventType);
-    if (list === undefined) {
-      if (this.byEventType.size >= 10_000) this.byEventType.clear();
-      list = this.definitions.filter((d) => d.matches(eventType));
-      this.byEventType.set(eventType, list);
-    }
-    return list;
-  }
-
   /** Every sample of a notification; only `info` and `sample` notifications make samples. */
   samples({ priority, message }: Notification): Sample[] {
     if (priority !== 'info' && priority !== 'sample') return [];
     const out: Sample[] = [];
-    for (const d of this.matching(message.event_type)) {
+    for (const d of this.matching.get(message.event_type)) {
       for (const draft of d.drafts(message)) out.push(toSample(draft, message, out.length));
     }
     return out;
