@@ -3,7 +3,9 @@
  * variables (TALLY_PORT, TALLY_AUTH_MODE, …: the key upper-cased), then
  * command-line flags. Defaults run everything embedded under ./data.
  */
+import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 
@@ -14,6 +16,8 @@ export interface Config {
   /** postgresql://… for a shared index; empty: PGlite under data_dir/index */
   index_url: string;
   auth_mode: 'noauth' | 'basic' | 'keystone';
+  /** let auth_mode noauth listen on an address other hosts reach (only behind a proxy that authenticates) */
+  insecure_noauth: boolean;
   /** largest page of a listing */
   max_limit: number;
   /** pause between background aggregation sweeps, ms */
@@ -114,6 +118,7 @@ export const DEFAULTS: Config = {
   data_dir: './data',
   index_url: '',
   auth_mode: 'noauth',
+  insecure_noauth: false,
   max_limit: 1000,
   processing_interval_ms: 1000,
   create_default_archive_policies: true,
@@ -221,6 +226,33 @@ export function checkKeystone(config: Config): void {
     throw new Error(`auth_mode keystone needs the service user tally validates tokens as: set ${missing.join(', ')}`);
   }
   if (config.keystone_cache_seconds < 0) throw new Error('config keystone_cache_seconds: expected 0 or more seconds');
+}
+
+/** Whether an address only this machine reaches: 127.0.0.0/8, ::1 (and IPv4-mapped 127.x), or a name resolving to nothing else. */
+export async function isLoopback(host: string): Promise<boolean> {
+  const literal = (ip: string): boolean => /^127\./.test(ip) || ip === '::1' || /^::ffff:127\./i.test(ip);
+  if (isIP(host) !== 0) return literal(host);
+  if (host === '') return false; // every interface
+  try {
+    const addresses = await lookup(host, { all: true });
+    return addresses.length > 0 && addresses.every((a) => literal(a.address));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * auth_mode noauth takes the identity from request headers and makes a caller
+ * without them admin: on an address other hosts reach, anyone would be. Refused
+ * unless the operator says otherwise (insecure_noauth), before anything opens.
+ */
+export async function checkNoauthExposure(config: Config): Promise<void> {
+  if (config.auth_mode !== 'noauth' || config.insecure_noauth || (await isLoopback(config.host))) return;
+  throw new Error(
+    `refusing to listen on ${config.host || 'every address'} with auth_mode noauth: every caller that reaches it would be admin. ` +
+      'Listen on 127.0.0.1 (--host), use auth_mode basic or keystone (--auth-mode), or, behind a proxy that authenticates, ' +
+      'pass --insecure-noauth (TALLY_INSECURE_NOAUTH=true)',
+  );
 }
 
 /** Tally's Keystone service user, as the keystone_* keys give it (token validation, trusts). */

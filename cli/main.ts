@@ -14,14 +14,17 @@ interface ServerFlags {
   indexUrl?: string;
   amqpUrl?: string;
   gnocchiUrl?: string;
+  insecureNoauth?: boolean;
 }
 
 function serverConfig(flags: ServerFlags): Config {
   return loadConfig({
     file: flags.config,
-    flags: { host: flags.host, port: flags.port, data_dir: flags.dataDir, auth_mode: flags.authMode, index_url: flags.indexUrl, amqp_url: flags.amqpUrl, gnocchi_url: flags.gnocchiUrl },
+    flags: { host: flags.host, port: flags.port, data_dir: flags.dataDir, auth_mode: flags.authMode, insecure_noauth: flags.insecureNoauth, index_url: flags.indexUrl, amqp_url: flags.amqpUrl, gnocchi_url: flags.gnocchiUrl },
   });
 }
+
+const INSECURE_NOAUTH_HELP = 'allow auth_mode noauth on an address other hosts reach (every caller is admin there: only behind a proxy that authenticates)';
 
 function serverOptions(cmd: Command): Command {
   return cmd
@@ -30,6 +33,7 @@ function serverOptions(cmd: Command): Command {
     .option('--port <port>', 'port to listen on (default 8041, Gnocchi\'s)')
     .option('--data-dir <dir>', 'where embedded storage lives (default ./data)')
     .option('--auth-mode <mode>', 'noauth (default), basic or keystone')
+    .option('--insecure-noauth', INSECURE_NOAUTH_HELP)
     .option('--index-url <url>', 'postgresql://… to keep the index in PostgreSQL instead of embedded PGlite')
     .option('--amqp-url <url>', 'RabbitMQ carrying the cloud\'s notifications, amqp://user:pass@host:5672/ (default: none, HTTP ingest only)');
 }
@@ -59,10 +63,11 @@ export async function main(argv: string[]): Promise<void> {
     .option('--port <port>', 'port to listen on (default 8042)')
     .option('--data-dir <dir>', 'where the embedded alarm database lives (default ./data/alarms)')
     .option('--auth-mode <mode>', 'noauth (default), basic or keystone')
+    .option('--insecure-noauth', INSECURE_NOAUTH_HELP)
     .option('--gnocchi-url <url>', 'the Gnocchi API alarms read (default http://127.0.0.1:8041)')
     .action(async (flags: ServerFlags) =>
       runUntilSignalled(
-        loadConfig({ file: flags.config, flags: { host: flags.host, alarms_port: flags.port, data_dir: flags.dataDir, auth_mode: flags.authMode, gnocchi_url: flags.gnocchiUrl } }),
+        loadConfig({ file: flags.config, flags: { host: flags.host, alarms_port: flags.port, data_dir: flags.dataDir, auth_mode: flags.authMode, insecure_noauth: flags.insecureNoauth, gnocchi_url: flags.gnocchiUrl } }),
         'alarms',
       ),
     );

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApi, createHttpApp } from '../tsdb/api/app.js';
+import { type ApiConfig, buildApi, createHttpApp } from '../tsdb/api/app.js';
 import type { AlarmService } from '../alarms/alarm-service.js';
 import { ALARM_CAPABILITIES } from '../alarms/api/deps.js';
 import { InProcessSource } from '../alarms/evaluator/in-process-source.js';
@@ -12,9 +12,9 @@ import { openSql } from '../tsdb/index/sql.js';
 import { alarmIndexTarget, gnocchiSource, startAlarmService } from './alarms.js';
 import type { AuthMode } from '../tsdb/api/auth.js';
 import { KeystoneAuth } from '../tsdb/api/keystone.js';
-import { type BackgroundProcessor, Engine } from '../tsdb/engine.js';
+import { Engine } from '../tsdb/engine.js';
 import { Index } from '../tsdb/index/index.js';
-import { type Config, checkKeystone, indexTarget, keystoneServiceOptions, listOf } from './config.js';
+import { type Config, checkKeystone, checkNoauthExposure, indexTarget, keystoneServiceOptions, listOf } from './config.js';
 import { Collector } from '../collector/collector.js';
 import { collectorRoutes } from '../collector/http-ingest.js';
 import { loadScrapeConfig } from '../collector/prometheus/scrape-config.js';
@@ -44,54 +44,92 @@ export interface Roles {
   readonly alarms?: boolean;
 }
 
+/**
+ * What a start has opened so far, closed in the reverse order: by stop(), or
+ * at once when a later step fails (a port in use, say), so that a process
+ * that cannot serve exits rather than holding its storage open.
+ */
+class Opened {
+  private readonly closers: (() => Promise<void>)[] = [];
+  private closing: Promise<void> | null = null;
+
+  /** registers the closer of what `value` is, and returns it */
+  add<T>(value: T, close: (value: T) => Promise<void> | void): T {
+    this.closers.push(async () => close(value));
+    return value;
+  }
+
+  /** closes everything, the newest first; the first error is rethrown once all are closed */
+  close(): Promise<void> {
+    return (this.closing ??= (async () => {
+      let first: unknown = null;
+      for (const close of this.closers.reverse()) await close().catch((err: unknown) => void (first ??= err));
+      if (first !== null) throw first;
+    })());
+  }
+
+  /** runs a start; on failure, closes what it opened and rethrows */
+  static async start<T>(body: (opened: Opened) => Promise<T>): Promise<T> {
+    const opened = new Opened();
+    try {
+      return await body(opened);
+    } catch (err) {
+      await opened.close().catch(() => undefined);
+      throw err;
+    }
+  }
+}
+
+/** What every listener's HTTP layer takes from the configuration. */
+function httpConfig(config: Config, authMode: AuthMode): ApiConfig {
+  return {
+    authMode,
+    maxLimit: config.max_limit,
+    logger: { level: config.log_level },
+    corsAllowedOrigins: listOf(config.cors_allowed_origin),
+    trustProxyHeaders: config.enable_proxy_headers_parsing,
+  };
+}
+
+/** The listen step, with a plain word for the usual failure. */
+async function listen(app: FastifyInstance, host: string, port: number): Promise<string> {
+  try {
+    return await app.listen({ host, port });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`cannot listen on ${host}:${port}: the port is in use by another process (another tally?)`);
+    throw err;
+  }
+}
+
 export async function startServer(config: Config, say: (line: string) => void = console.log, roles: Roles = { collector: true, alarms: true }): Promise<RunningServer> {
+  await checkNoauthExposure(config);
   const authMode = authModeOf(config);
   const scrapeConfig = roles.collector && config.prometheus_scrape_config ? loadScrapeConfig(config.prometheus_scrape_config) : null; // checked before storage opens
-  const engine = Engine.open({ path: join(config.data_dir, 'tsdb') });
-  const index = await Index.open(indexTarget(config), { defaults: config.create_default_archive_policies });
-  const processor: BackgroundProcessor = engine.startProcessor({ intervalMs: config.processing_interval_ms, thread: true });
-  // alarms: on the index's database, reading the store without HTTP
-  const alarms: AlarmService | null = roles.alarms ? await startAlarmService(config, index.sql, new InProcessSource(engine, index), say) : null;
-  const app = await buildApi({
-    engine,
-    index,
-    v2Capabilities: alarms ? ALARM_CAPABILITIES : undefined,
-    config: {
-      authMode,
-      maxLimit: config.max_limit,
-      logger: { level: config.log_level },
-      corsAllowedOrigins: listOf(config.cors_allowed_origin),
-      trustProxyHeaders: config.enable_proxy_headers_parsing,
-    },
+  return Opened.start(async (opened) => {
+    const engine = opened.add(Engine.open({ path: join(config.data_dir, 'tsdb') }), (e) => e.close());
+    const index = opened.add(await Index.open(indexTarget(config), { defaults: config.create_default_archive_policies }), (i) => i.close());
+    opened.add(engine.startProcessor({ intervalMs: config.processing_interval_ms, thread: true }), (p) => p.stop());
+    // alarms: on the index's database, reading the store without HTTP
+    const alarms: AlarmService | null = roles.alarms ? opened.add(await startAlarmService(config, index.sql, new InProcessSource(engine, index), say), (a) => a.stop()) : null;
+    const app = opened.add(await buildApi({ engine, index, v2Capabilities: alarms ? ALARM_CAPABILITIES : undefined, config: httpConfig(config, authMode) }), (a) => a.close());
+    if (alarms) await alarms.register(app, { capabilities: false });
+    // the collector: notifications from RabbitMQ (amqp_url) and over HTTP, into the store in-process; its events fire event alarms
+    const collector = roles.collector ? opened.add(await Collector.start(engine, index, { ...collectorOptions(config, say), onEvents: alarms?.onEvents }), (c) => c.stop()) : null;
+    if (collector) await app.register(collectorRoutes, { collector });
+    const url = await listen(app, config.host, config.port);
+    say(`tally: Gnocchi v1 API listening on ${url} (auth: ${authMode instanceof KeystoneAuth ? `keystone, ${authMode.url}` : authMode})`);
+    say(`tally: data in ${config.data_dir} (index: ${config.index_url ? 'PostgreSQL' : 'embedded PGlite'}; time series: embedded LMDB)`);
+    if (alarms) say(`tally: Aodh v2 API on the same listener; ${config.evaluation_interval > 0 ? `alarms evaluated every ${config.evaluation_interval} s` : "no scheduled alarm evaluation (evaluation_interval 0)"}`);
+    if (collector) say(
+      config.amqp_url
+        ? `tally: collecting notifications from ${redactedUrl(config.amqp_url)} (exchanges ${config.amqp_exchanges}; queues ${listOf(config.amqp_topics).join(',')}.{${config.amqp_priorities}})`
+        : `tally: no RabbitMQ configured (amqp_url): notifications arrive over HTTP only, POST ${url}/collector/notifications`,
+    );
+    // Prometheus scraping (prometheus_scrape_config): started after the API, stopped first
+    const scraper = scrapeConfig ? opened.add(startPrometheusScraper({ config: scrapeConfig, engine, index, log: app.log }), (s) => s.stop()) : null;
+    if (scraper) say(`tally: scraping ${scraper.targetCount} Prometheus targets in ${scraper.jobCount} jobs (${config.prometheus_scrape_config})`);
+    return { url, app, alarms: alarms ?? undefined, stop: () => opened.close() };
   });
-  if (alarms) await alarms.register(app, { capabilities: false });
-  // the collector: notifications from RabbitMQ (amqp_url) and over HTTP, into the store in-process; its events fire event alarms
-  const collector = roles.collector ? await Collector.start(engine, index, { ...collectorOptions(config, say), onEvents: alarms?.onEvents }) : null;
-  if (collector) await app.register(collectorRoutes, { collector });
-  const url = await app.listen({ host: config.host, port: config.port });
-  say(`tally: Gnocchi v1 API listening on ${url} (auth: ${authMode instanceof KeystoneAuth ? `keystone, ${authMode.url}` : authMode})`);
-  say(`tally: data in ${config.data_dir} (index: ${config.index_url ? 'PostgreSQL' : 'embedded PGlite'}; time series: embedded LMDB)`);
-  if (alarms) say(`tally: Aodh v2 API on the same listener; ${config.evaluation_interval > 0 ? `alarms evaluated every ${config.evaluation_interval} s` : "no scheduled alarm evaluation (evaluation_interval 0)"}`);
-  if (collector) say(
-    config.amqp_url
-      ? `tally: collecting notifications from ${redactedUrl(config.amqp_url)} (exchanges ${config.amqp_exchanges}; queues ${listOf(config.amqp_topics).join(',')}.{${config.amqp_priorities}})`
-      : `tally: no RabbitMQ configured (amqp_url): notifications arrive over HTTP only, POST ${url}/collector/notifications`,
-  );
-  // Prometheus scraping (prometheus_scrape_config): started after the API, stopped first
-  const scraper = scrapeConfig ? startPrometheusScraper({ config: scrapeConfig, engine, index, log: app.log }) : null;
-  if (scraper) say(`tally: scraping ${scraper.targetCount} Prometheus targets in ${scraper.jobCount} jobs (${config.prometheus_scrape_config})`);
-  let stopping: Promise<void> | null = null;
-  const stop = (): Promise<void> =>
-    (stopping ??= (async () => {
-      await scraper?.stop();
-      await collector?.stop();
-      await alarms?.stop();
-      await app.close();
-      await processor.stop();
-      await engine.close();
-      await index.close();
-    })());
-  return { url, app, alarms: alarms ?? undefined, stop };
 }
 
 const BUILT_IN_DEFINITIONS = join(import.meta.dirname, '..', 'collector', 'data');
@@ -134,36 +172,20 @@ function redactedUrl(url: string): string {
  * port, reading any Gnocchi-compatible API over HTTP (gnocchi_url).
  */
 export async function startAlarmsServer(config: Config, say: (line: string) => void = console.log): Promise<RunningServer> {
+  await checkNoauthExposure(config);
   const authMode = authModeOf(config);
   const source = gnocchiSource(config, authMode instanceof KeystoneAuth ? authMode : null);
-  const sql = await openSql(alarmIndexTarget(config));
-  let alarms: AlarmService;
-  try {
-    alarms = await startAlarmService(config, sql, source, say);
-  } catch (err) {
-    await sql.close();
-    throw err;
-  }
-  const app = await createHttpApp({
-    authMode,
-    maxLimit: config.max_limit,
-    logger: { level: config.log_level },
-    corsAllowedOrigins: listOf(config.cors_allowed_origin),
-    trustProxyHeaders: config.enable_proxy_headers_parsing,
+  return Opened.start(async (opened) => {
+    const sql = opened.add(await openSql(alarmIndexTarget(config)), (s) => s.close());
+    const alarms = opened.add(await startAlarmService(config, sql, source, say), (a) => a.stop());
+    const app = opened.add(await createHttpApp(httpConfig(config, authMode)), (a) => a.close());
+    app.get('/healthcheck', async () => ({}));
+    await alarms.register(app, { capabilities: true });
+    const url = await listen(app, config.host, config.alarms_port);
+    say(`tally: Aodh v2 API listening on ${url} (auth: ${authMode instanceof KeystoneAuth ? `keystone, ${authMode.url}` : authMode}); reading ${config.gnocchi_url} (${config.gnocchi_auth_mode})`);
+    say(`tally: alarms in ${config.alarm_index_url ? "PostgreSQL" : alarmIndexTarget(config)}; ${config.evaluation_interval > 0 ? `evaluated every ${config.evaluation_interval} s` : "no scheduled evaluation (evaluation_interval 0)"}`);
+    return { url, app, alarms, stop: () => opened.close() };
   });
-  app.get('/healthcheck', async () => ({}));
-  await alarms.register(app, { capabilities: true });
-  const url = await app.listen({ host: config.host, port: config.alarms_port });
-  say(`tally: Aodh v2 API listening on ${url} (auth: ${authMode instanceof KeystoneAuth ? `keystone, ${authMode.url}` : authMode}); reading ${config.gnocchi_url} (${config.gnocchi_auth_mode})`);
-  say(`tally: alarms in ${config.alarm_index_url ? "PostgreSQL" : alarmIndexTarget(config)}; ${config.evaluation_interval > 0 ? `evaluated every ${config.evaluation_interval} s` : "no scheduled evaluation (evaluation_interval 0)"}`);
-  let stopping: Promise<void> | null = null;
-  const stop = (): Promise<void> =>
-    (stopping ??= (async () => {
-      await alarms.stop();
-      await app.close();
-      await sql.close();
-    })());
-  return { url, app, alarms, stop };
 }
 
 /** Runs until SIGTERM or SIGINT, then stops gracefully: requests finish, storage is flushed and closed. */

@@ -13,6 +13,7 @@
  */
 import { connect as connectManager, type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DEFAULT_DEAD_LETTER_QUEUE, DEFAULT_EXCHANGES, DEFAULT_TOPICS, OSLO_PRIORITIES,
@@ -82,7 +83,8 @@ export const CONSUMER_DEFAULTS: Omit<NotificationConsumerOptions, 'url'> = {
   batchSize: 1000,
   batchWaitMs: 50,
   deadLetterQueue: DEFAULT_DEAD_LETTER_QUEUE,
-  connectionName: 'tally-collector',
+  // which process holds a connection, in the broker's connection list
+  connectionName: `tally-collector@${hostname()}:${process.pid}`,
   // a batch meeting thousands of new resources can hold the event loop for seconds (PGlite runs on it)
   heartbeatSeconds: 30,
   reconnectMinMs: 500,

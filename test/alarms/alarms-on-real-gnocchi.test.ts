@@ -14,14 +14,14 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../cli/config.js';
 import { type RunningServer, startAlarmsServer } from '../../cli/server.js';
 import { waitFor } from '../collector/amqp-helpers.js';
-import { ADMIN_AUTH, type RealGnocchi, gnocchiUnavailable, startRealGnocchi } from '../helpers/real-gnocchi.js';
+import { ADMIN_AUTH, GNOCCHI_NEEDS, type RealGnocchi, startRealGnocchi } from '../helpers/real-gnocchi.js';
+import { requires } from '../lib/requirements.js';
 
 const GNOCCHI_PORT = Number(process.env.TALLY_ALARMS_GNOCCHI_PORT ?? 28045);
 const OPS = { 'x-user-id': 'u-ops', 'x-project-id': 'p-ops', 'x-roles': 'admin' };
 
-const unavailable = gnocchiUnavailable();
 
-describe('tally alarms reading the real Gnocchi 4.4', { skip: unavailable ?? false }, () => {
+describe('tally alarms reading the real Gnocchi 4.4', requires(...GNOCCHI_NEEDS), () => {
   let gnocchi: RealGnocchi;
   let alarms: RunningServer;
   const dir = mkdtempSync(join(tmpdir(), 'tally-alarms-gnocchi-'));

@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { type TestServer, startTestServer } from '../helpers/tally-server.js';
+import { requires } from '../lib/requirements.js';
 
 const run = promisify(execFile);
 const RESOURCE = '6868da77-fa82-4e67-aba9-270c5ae8cbca';
@@ -16,7 +17,7 @@ const ADMIN = { user: 'u-admin', project: 'p-admin', roles: 'admin' };
 const ALICE = { user: 'u-alice', project: 'p-alice', roles: 'member' };
 type Identity = typeof ADMIN;
 
-describe('aodh CLI against tally', () => {
+describe('aodh CLI against tally', requires('python3-aodhclient'), () => {
   let server: TestServer;
   let metricId = '';
 

@@ -11,12 +11,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '../collector/amqp-helpers.js';
 import { type Receiver, receiver } from '../helpers/http-receiver.js';
-import { type RealKeystone, issueToken, keystoneUnavailable, startRealKeystone } from '../helpers/real-keystone.js';
+import { KEYSTONE_NEEDS, type RealKeystone, issueToken, startRealKeystone } from '../helpers/real-keystone.js';
+import { requires } from '../lib/requirements.js';
 import { type TestServer, startTestServer } from '../helpers/tally-server.js';
 
-const unavailable = await keystoneUnavailable();
 
-describe('trust+http alarm actions through the API, against a real Keystone', { skip: unavailable ?? false }, () => {
+describe('trust+http alarm actions through the API, against a real Keystone', requires(...KEYSTONE_NEEDS), () => {
   let ks: RealKeystone;
   let tally: TestServer;
   let rx: Receiver;

@@ -25,7 +25,8 @@ import { OutboxWorker, type OutboxWorkerOptions } from '../../alarms/notifiers/o
 import { WebhookNotifier } from '../../alarms/notifiers/webhook.js';
 import { AlarmStore } from '../../alarms/store/alarm-store.js';
 import { type Sql, openSql } from '../../tsdb/index/sql.js';
-import { type RealKeystone, issueToken, keystoneUnavailable, startRealKeystone } from '../helpers/real-keystone.js';
+import { KEYSTONE_NEEDS, type RealKeystone, issueToken, startRealKeystone } from '../helpers/real-keystone.js';
+import { requires } from '../lib/requirements.js';
 import { ok, receiver } from '../helpers/http-receiver.js';
 
 const run = promisify(execFile);
@@ -540,9 +541,8 @@ describe('restart', () => {
 
 // ---- trust+http against a real Keystone ------------------------------------------
 
-const unavailable = await keystoneUnavailable();
 
-describe('trust+http against a real Keystone', { skip: unavailable ?? false }, () => {
+describe('trust+http against a real Keystone', requires(...KEYSTONE_NEEDS), () => {
   let ks: RealKeystone;
   let trusts: KeystoneTrusts;
 

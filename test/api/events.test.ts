@@ -5,15 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { type TestServer, startTestServer } from '../helpers/tally-server.js';
+import { requires } from '../lib/requirements.js';
 
 const CORPUS = join(import.meta.dirname, '../fixtures/notifications');
 const PROJECT = '7c150a59fe714e6f9263774af9688f0e';
-const hasPankoclient = existsSync('/usr/lib/python3/dist-packages/pankoclient/v2/client.py');
 
 interface EventJson {
   message_id: string;
@@ -43,7 +43,7 @@ describe('events API (Panko v2)', () => {
   });
   after(async () => server.close());
 
-  it('answers pankoclient', { skip: hasPankoclient ? false : 'python3-pankoclient is not installed' }, async () => {
+  it('answers pankoclient', requires('python3-pankoclient'), async () => {
     const { stdout } = await promisify(execFile)('/usr/bin/python3', [join(import.meta.dirname, '../collector/panko_client.py'), server.url], { encoding: 'utf8' });
     const out = JSON.parse(stdout) as Record<string, unknown>;
     const types = out.types as string[];

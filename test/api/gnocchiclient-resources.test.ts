@@ -12,10 +12,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { type TestServer, startTestServer } from '../helpers/tally-server.js';
+import { requires } from '../lib/requirements.js';
 
 const run = promisify(execFile);
 
-describe('gnocchi CLI: resources against tally', () => {
+describe('gnocchi CLI: resources against tally', requires('python3-gnocchiclient', 'python3-gnocchi'), () => {
   let server: TestServer;
   let cli: (identity: { user: string; project: string; roles: string }, ...args: string[]) => Promise<unknown>;
   const alice = { user: 'alice', project: 'proj-a', roles: 'admin' };

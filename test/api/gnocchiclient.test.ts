@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { type TestServer, startTestServer } from '../helpers/tally-server.js';
+import { requires } from '../lib/requirements.js';
 
-describe('gnocchi CLI against tally', () => {
+describe('gnocchi CLI against tally', requires('python3-gnocchiclient'), () => {
   let server: TestServer;
   // async: the server under test runs in this process and must keep answering
   let gnocchi: (...args: string[]) => Promise<unknown>;

@@ -15,7 +15,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { loadConfig } from '../../cli/config.js';
 import { KeystoneAuth } from '../../tsdb/api/keystone.js';
-import { type RealKeystone, issueToken, keystoneUnavailable, startRealKeystone } from '../helpers/real-keystone.js';
+import { KEYSTONE_NEEDS, type RealKeystone, issueToken, startRealKeystone } from '../helpers/real-keystone.js';
+import { requires } from '../lib/requirements.js';
 import { type TestServer, startTestServer } from '../helpers/tally-server.js';
 
 const run = promisify(execFile);
@@ -37,10 +38,7 @@ describe('keystone config', () => {
   });
 });
 
-const unavailable = await keystoneUnavailable();
-if (unavailable) console.log(`keystone tests skipped: ${unavailable}`);
-
-describe('auth_mode keystone against a real Keystone', { skip: unavailable ?? false }, () => {
+describe('auth_mode keystone against a real Keystone', requires(...KEYSTONE_NEEDS, 'python3-gnocchiclient'), () => {
   let ks: RealKeystone;
   let server: TestServer;
   const tokens = { alice: '', bob: '', admin: '' };

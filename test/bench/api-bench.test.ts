@@ -7,17 +7,13 @@ import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { gnocchiUnavailable } from '../helpers/real-gnocchi.js';
+import { GNOCCHI_NEEDS } from '../helpers/real-gnocchi.js';
+import { requires } from '../lib/requirements.js';
 
 const script = fileURLToPath(new URL('../../bench/api.ts', import.meta.url));
 const run = promisify(execFile);
 
-test('bench/api --short --gnocchi prints its table', { timeout: 300_000 }, async (t) => {
-  const unavailable = gnocchiUnavailable();
-  if (unavailable) {
-    t.skip(`cannot run the real Gnocchi here: ${unavailable}`);
-    return;
-  }
+test('bench/api --short --gnocchi prints its table', { timeout: 300_000, ...requires(...GNOCCHI_NEEDS) }, async () => {
   const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', script, '--short', '--gnocchi'], { encoding: 'utf8', maxBuffer: 16 * 2 ** 20 }).catch(
     (e: { stdout?: string; stderr?: string; message: string }) => assert.fail(`bench failed: ${e.message}\n${e.stderr ?? ''}`),
   );

@@ -11,11 +11,12 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { type TestServer, startTestServer } from '../helpers/tally-server.js';
 import { CORPUS } from '../helpers/notification-corpus.js';
+import { requires } from '../lib/requirements.js';
 
 const run = promisify(execFile);
 const INSTANCE = '9f9d01b9-4a58-4271-9e27-398b21ab20d1';
 
-describe('gnocchi CLI: what the collector stored', () => {
+describe('gnocchi CLI: what the collector stored', requires('python3-gnocchiclient'), () => {
   let server: TestServer;
   const gnocchi = async (...args: string[]): Promise<unknown> => {
     const env = { ...process.env, OS_AUTH_TYPE: 'gnocchi-noauth', GNOCCHI_ENDPOINT: server.url, GNOCCHI_USER_ID: 'admin', GNOCCHI_PROJECT_ID: 'admin', GNOCCHI_ROLES: 'admin' };

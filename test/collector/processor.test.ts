@@ -7,13 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadResourceDefinitions } from '../../collector/gnocchi/resource-definitions.js';
 import type { MessageOutcome } from '../../collector/notification-processor.js';
-import { CORPUS_FILES, readCorpus, readExpected } from '../helpers/notification-corpus.js';
-import { CEILOMETER_FIXTURES, type CollectorStack, openCollectorStack } from '../helpers/collector-stack.js';
+import { CEILOMETER_DEFINITIONS, CORPUS_FILES, readCorpus, readExpected } from '../helpers/notification-corpus.js';
+import { type CollectorStack, openCollectorStack } from '../helpers/collector-stack.js';
+import { requires } from '../lib/requirements.js';
 
 const files = CORPUS_FILES;
 const corpus = readCorpus;
@@ -30,7 +30,7 @@ describe('collector: notifications into the store', () => {
   });
   after(async () => s.close());
 
-  it("creates Ceilometer's resource types as ceilometer-upgrade does", { skip: existsSync('/usr/lib/python3/dist-packages/ceilometer/gnocchi_client.py') ? false : 'python3-ceilometer is not installed' }, async () => {
+  it("creates Ceilometer's resource types as ceilometer-upgrade does", requires('python3-ceilometer'), async () => {
     // the final schema of ceilometer's own list: the initial types with every update applied
     const script = `
 import json
@@ -56,7 +56,7 @@ print(json.dumps(types))`;
   });
 
   it('stores every measure Ceilometer would publish, and dead-letters what Gnocchi would refuse', async () => {
-    const defs = loadResourceDefinitions(join(CEILOMETER_FIXTURES, 'gnocchi_resources.yaml'));
+    const defs = loadResourceDefinitions(join(CEILOMETER_DEFINITIONS, 'gnocchi_resources.yaml'));
     let want = 0;
     const seen = new Set<string>();
     // a dead-lettered message counts as handled: its copies in other files are duplicates

@@ -7,8 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { resourceUuid } from '../../tsdb/api/resource-id.js';
-import { type Service, ensurePrometheusPackages, startNodeExporter, startPrometheus } from '../helpers/prometheus-services.js';
+import { type Service, PROMETHEUS_NEEDS, startNodeExporter, startPrometheus } from '../helpers/prometheus-services.js';
 import { type TestServer, startTestServer } from '../helpers/tally-server.js';
+import { requires } from '../lib/requirements.js';
 
 let exporter: Service;
 let prometheus: Service;
@@ -31,8 +32,10 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   }
 }
 
+const needs = requires(...PROMETHEUS_NEEDS);
+
 before(async () => {
-  ensurePrometheusPackages();
+  if (needs.skip) return;
   exporter = await startNodeExporter();
   tally = await startTestServer();
   await api('/v1/archive_policy', {
@@ -64,7 +67,7 @@ interface ApiResource {
   metrics: Record<string, string>;
 }
 
-test('Prometheus 2.42 remote write lands on the job@instance resource with the values Prometheus holds', async () => {
+test('Prometheus 2.42 remote write lands on the job@instance resource with the values Prometheus holds', needs, async () => {
   const instance = `127.0.0.1:${exporter.port}`;
   const originalId = `node@${instance}`;
   const points = async (id: string): Promise<number[]> =>

@@ -7,15 +7,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { parseScrapeConfig } from '../../collector/prometheus/scrape-config.js';
 import { PrometheusScraper } from '../../collector/prometheus/scraper.js';
 import { TsdbSink } from '../../collector/tsdb-sink.js';
 import { Engine } from '../../tsdb/engine.js';
 import { Index } from '../../tsdb/index/index.js';
-import { type Service, ensurePrometheusPackages, freePort, startNodeExporter } from '../helpers/prometheus-services.js';
-
-before(() => ensurePrometheusPackages());
+import { type Service, PROMETHEUS_NEEDS, freePort, startNodeExporter } from '../helpers/prometheus-services.js';
+import { requires } from '../lib/requirements.js';
 
 async function waitFor(what: string, probe: () => boolean, timeoutMs = 20_000): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -25,7 +24,7 @@ async function waitFor(what: string, probe: () => boolean, timeoutMs = 20_000): 
   }
 }
 
-describe('scraper logs', () => {
+describe('scraper logs', requires(...PROMETHEUS_NEEDS), () => {
   test('health changes are logged once each, not every scrape', async () => {
     const data = mkdtempSync(join(tmpdir(), 'tally-scrape-log-'));
     const engine = Engine.open({ path: join(data, 'tsdb') });

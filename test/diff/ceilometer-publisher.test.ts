@@ -46,12 +46,13 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { resourceUuid } from '../../tsdb/api/resource-id.js';
 import { CORPUS_FILES, readCorpus, readExpected } from '../helpers/notification-corpus.js';
-import { ADMIN_AUTH, type RealGnocchi, gnocchiUnavailable, startRealGnocchi } from '../helpers/real-gnocchi.js';
+import { ADMIN_AUTH, GNOCCHI_NEEDS, type RealGnocchi, startRealGnocchi } from '../helpers/real-gnocchi.js';
+import { reportCompat } from '../lib/compat.js';
+import { requires } from '../lib/requirements.js';
 import { type TestServer, startTestServer } from '../helpers/tally-server.js';
 
 // Not 8041 (a developer's Gnocchi), 28041 (gnocchi-api.test.ts) or 28043 (bench/api.ts).
@@ -65,18 +66,6 @@ const TALLY_CREATOR = 'tally:collector';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };
-
-/** Why the Ceilometer side cannot run here, or null. */
-function ceilometerUnavailable(): string | null {
-  if (!existsSync(PYTHON)) return `${PYTHON} is missing`;
-  for (const [pkg, file] of [
-    ['python3-ceilometer', '/usr/lib/python3/dist-packages/ceilometer/publisher/gnocchi.py'],
-    ['python3-gnocchiclient', '/usr/lib/python3/dist-packages/gnocchiclient/v1/client.py'],
-  ]) {
-    if (!existsSync(file)) return `Debian's ${pkg} is not installed (${file})`;
-  }
-  return null;
-}
 
 /** The message id of a bus body (oslo envelope or inner message). */
 function messageIdOf(body: unknown): string {
@@ -356,12 +345,7 @@ async function feedTally(url: string, batches: unknown[][]): Promise<Map<string,
 
 // -- the test ----------------------------------------------------------------------------
 
-test("collector storage: tally stores what Ceilometer 19's gnocchi publisher stores in Gnocchi 4.4", { timeout: 180_000 }, async (t) => {
-  const unavailable = gnocchiUnavailable() ?? ceilometerUnavailable();
-  if (unavailable) {
-    t.skip(`cannot run Ceilometer's publisher against the real Gnocchi here: ${unavailable}`);
-    return;
-  }
+test("collector storage: tally stores what Ceilometer 19's gnocchi publisher stores in Gnocchi 4.4", { timeout: 180_000, ...requires(...GNOCCHI_NEEDS, 'python3-ceilometer', 'python3-gnocchiclient') }, async (t) => {
   const files: (CorpusFile & { samples: unknown[] })[] = CORPUS_FILES.map((file) => ({ file, bodies: readCorpus(file), samples: readExpected('expected', file) }));
   // made up here (see pollingMessages, transferMessage), before nova.json deletes the polled instance
   const polling = pollingMessages();
@@ -423,12 +407,16 @@ test("collector storage: tally stores what Ceilometer 19's gnocchi publisher sto
         const ours = mine[k];
         const both = [...theirs.keys()].filter((id) => ours.has(id)).sort();
         // A step lists every difference it finds rather than stopping at the first.
-        const step = (name: string, fn: (problems: string[]) => void): Promise<void> =>
-          st.test(name, () => {
+        const steps = { alike: 0, total: 0 };
+        const step = async (name: string, fn: (problems: string[]) => void): Promise<void> => {
+          steps.total++;
+          await st.test(name, () => {
             const problems: string[] = [];
             fn(problems);
             assert.equal(problems.length, 0, `${problems.length} difference(s) (tally first, then Ceilometer+Gnocchi):\n${problems.join('\n')}`);
+            steps.alike++;
           });
+        };
 
         await step('the notifications Ceilometer cannot store are the ones tally dead-letters', (problems) => {
           for (const [id, why] of dropped) if (!deadLettered[k].has(id)) problems.push(`${where.get(id)}: tally stores it, Ceilometer drops it: ${why}`);
@@ -498,6 +486,7 @@ test("collector storage: tally stores what Ceilometer 19's gnocchi publisher sto
             }
           }
         });
+        reportCompat(st, 'ceilometer-publisher', steps.alike, steps.total, `${both.length} resources, tally fed ${scenario.name}`);
       });
     }
   } finally {

@@ -2,8 +2,8 @@
 # Restarts a tally API on an empty store with the configuration Gnocchi's own
 # gabbi suites assume (basic auth, max_limit 7, no default archive policies,
 # CORS origin http://foobar.com, proxy headers honoured).
-# Used as RESET= for shared/tools/gnocchi/run_gabbits.sh:
-#   GABBI_URL=http://127.0.0.1:18041 RESET=test/gabbi/tally-reset.sh run_gabbits.sh FILES
+# For running a gabbi file by hand against it:
+#   test/gabbi/tally-reset.sh && /usr/bin/python3 test/gabbi/gabbi_run.py http://127.0.0.1:18041 -- FILE.yaml
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 port=${TALLY_GABBI_PORT:-18041}

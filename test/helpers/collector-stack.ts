@@ -1,4 +1,4 @@
-/** An engine, an index and the collector's processor over them, in a temp dir, with the fixture definition files. */
+/** An engine, an index and the collector's processor over them, in a temp dir, with Ceilometer's definition files. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,8 +9,7 @@ import { MeterDefinitions } from '../../collector/meters/meter-definitions.js';
 import { NotificationProcessor } from '../../collector/notification-processor.js';
 import { Engine } from '../../tsdb/engine.js';
 import { Index } from '../../tsdb/index/index.js';
-
-export const CEILOMETER_FIXTURES = '/work/shared/fixtures/ceilometer';
+import { CEILOMETER_DEFINITIONS } from './notification-corpus.js';
 
 export interface CollectorStack {
   readonly dir: string;
@@ -27,15 +26,15 @@ export async function openCollectorStack(indexTarget?: string): Promise<Collecto
   const engine = Engine.open({ path: join(dir, 'tsdb') });
   const index = await Index.open(indexTarget ?? join(dir, 'index'));
   const warnings: string[] = [];
-  const publisher = new GnocchiPublisher(engine, index, loadResourceDefinitions(join(CEILOMETER_FIXTURES, 'gnocchi_resources.yaml')), 'ceilometer:service', {
+  const publisher = new GnocchiPublisher(engine, index, loadResourceDefinitions(join(CEILOMETER_DEFINITIONS, 'gnocchi_resources.yaml')), 'ceilometer:service', {
     warn: (line) => warnings.push(line),
   });
   await publisher.setup();
   const processor = new NotificationProcessor({
     engine,
     index,
-    meters: MeterDefinitions.load([join(CEILOMETER_FIXTURES, 'meters.yaml')]),
-    events: EventDefinitions.load(join(CEILOMETER_FIXTURES, 'event_definitions.yaml')),
+    meters: MeterDefinitions.load([join(CEILOMETER_DEFINITIONS, 'meters.yaml')]),
+    events: EventDefinitions.load(join(CEILOMETER_DEFINITIONS, 'event_definitions.yaml')),
     publisher,
   });
   return {

@@ -4,7 +4,6 @@
  * original on the same input.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const script = fileURLToPath(new URL('../oracle/gnocchi_oracle.py', import.meta.url));
@@ -36,11 +35,6 @@ export type OracleAggregate = { aggregated: OraclePoint[] } | Record<string, Rec
 export interface OracleResult {
   reads: (OraclePoint[] | { error: string })[];
   aggregates: OracleAggregate[];
-}
-
-export function oracleAvailable(): boolean {
-  if (!existsSync(PYTHON) || !existsSync(script)) return false;
-  return spawnSync(PYTHON, ['-c', 'import gnocchi.carbonara'], { stdio: 'ignore' }).status === 0;
 }
 
 export function runOracle(input: OracleCase): OracleResult {

@@ -1,30 +1,25 @@
 /**
  * Real Prometheus software on loopback for the scraper's tests: Debian's
  * prometheus-node-exporter, Prometheus 2.42 itself, and an OpenMetrics
- * exporter written with the Prometheus Python client. The Debian packages
- * are installed when missing (test/lib/install-packages.sh); every process
- * listens on 127.0.0.1 on a free port and is stopped by `stop()`.
+ * exporter written with the Prometheus Python client (npm test installs the
+ * packages); every process listens on 127.0.0.1 on a free port and is
+ * stopped by `stop()`.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Requirement } from '../lib/requirements.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
 export const PROMETHEUS = '/usr/bin/prometheus';
 const PYTHON = '/usr/bin/python3';
 
-/** Installs the Debian packages of these tests if missing (idempotent, quick when present). */
-export function ensurePrometheusPackages(): void {
-  execFileSync(
-    'bash',
-    ['-c', '. test/lib/install-packages.sh && install_packages /tmp/tally-prometheus-apt.log prometheus prometheus-node-exporter python3-prometheus-client || { tail -20 /tmp/tally-prometheus-apt.log >&2; exit 1; }'],
-    { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
-  );
-}
+/** The Debian packages these services come from: `requires(...PROMETHEUS_NEEDS)` on the tests that start them. */
+export const PROMETHEUS_NEEDS = ['prometheus', 'prometheus-node-exporter', 'python3-prometheus-client'] as const satisfies readonly Requirement[];
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

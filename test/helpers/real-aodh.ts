@@ -5,10 +5,8 @@
  * runs as a child process, never synchronously: it takes seconds and the caller's event
  * loop (servers, timers) must keep running meanwhile.
  */
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import type { Requirement } from '../lib/requirements.js';
 import { startScriptedService } from './run-script.js';
 
 const UP = fileURLToPath(new URL('../aodh/up.sh', import.meta.url));
@@ -37,19 +35,8 @@ export function aodhHeaders(userId: string, projectId: string, roles = 'admin'):
   return { 'X-User-Id': userId, 'X-Project-Id': projectId, 'X-Roles': roles };
 }
 
-/** Why this machine cannot run Aodh at all, or null when it can (up.sh's exit status 77 cases). */
-export async function aodhUnavailable(): Promise<string | null> {
-  if (process.platform !== 'linux') return 'the real Aodh needs Linux (Debian packages)';
-  if (process.getuid?.() !== 0) return 'the real Aodh needs root (apt-get, PostgreSQL administration)';
-  if (existsSync('/usr/lib/python3/dist-packages/aodh/api/app.py')) return null;
-  if (!existsSync('/usr/bin/apt-cache')) return 'python3-aodh is not installed and there is no apt-get to install it';
-  try {
-    await promisify(execFile)('apt-cache', ['show', 'python3-aodh']);
-    return null;
-  } catch {
-    return "python3-aodh is not installed and this machine's apt sources have no such package (Debian 12 has it)";
-  }
-}
+/** What up.sh needs: `requires(...AODH_NEEDS)` on the tests that start it. */
+export const AODH_NEEDS = ['root', 'python3-aodh', 'python3-gnocchiclient', 'python3-psycopg2', 'uwsgi-core', 'uwsgi-plugin-python3', 'postgresql', 'curl', 'iproute2'] as const satisfies readonly Requirement[];
 
 /** Brings up an empty Aodh API (resetting any previous one on the same port) and resolves once it answers. */
 export async function startRealAodh(options: AodhOptions = {}): Promise<RealAodh> {

@@ -4,8 +4,8 @@
  * synchronously: it takes seconds (about 1.5 min when it installs packages)
  * and the caller's event loop (servers, timers) must keep running meanwhile.
  */
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { Requirement } from '../lib/requirements.js';
 import { startScriptedService } from './run-script.js';
 
 const UP = fileURLToPath(new URL('../gnocchi/up.sh', import.meta.url));
@@ -31,14 +31,8 @@ export interface GnocchiOptions {
   log?: (line: string) => void;
 }
 
-/** Why this machine cannot run Gnocchi at all, or null when it can. */
-export function gnocchiUnavailable(): string | null {
-  if (process.platform !== 'linux') return 'the real Gnocchi needs Linux (Debian packages)';
-  if (process.getuid?.() !== 0) return 'the real Gnocchi needs root (apt-get, PostgreSQL administration)';
-  if (!existsSync('/usr/bin/gnocchi-api') && !existsSync('/usr/bin/apt-get')) return 'neither gnocchi-api nor apt-get is installed';
-  return null;
-}
-
+/** What up.sh needs: `requires(...GNOCCHI_NEEDS)` on the tests that start it. */
+export const GNOCCHI_NEEDS = ['root', 'gnocchi-api', 'gnocchi-metricd', 'python3-psycopg2', 'postgresql', 'curl', 'iproute2'] as const satisfies readonly Requirement[];
 
 /** Brings up an empty Gnocchi (resetting any previous one on the same port) and resolves once it answers. */
 export async function startRealGnocchi(options: GnocchiOptions = {}): Promise<RealGnocchi> {

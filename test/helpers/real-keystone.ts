@@ -4,10 +4,8 @@
  * synchronously: it takes seconds (about 40 s when it installs the package)
  * and the caller's event loop (servers, timers) must keep running meanwhile.
  */
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import type { Requirement } from '../lib/requirements.js';
 import { runScript } from './run-script.js';
 
 const UP = fileURLToPath(new URL('../keystone/up.sh', import.meta.url));
@@ -28,23 +26,16 @@ export interface RealKeystone {
     readonly tally: string;
     readonly admin: string;
   };
-  /** stops Keystone if startRealKeystone started it (one already running is left alone) */
+  /**
+   * stops Keystone if startRealKeystone started it (one already running is left
+   * alone); under `npm test` (TALLY_TEST_KEEP_SERVICES) the run stops it at its end,
+   * since test files running beside this one may be using it
+   */
   stop(): Promise<void>;
 }
 
-/** Why this machine cannot run Keystone at all, or null when it can (up.sh's exit status 77 cases). */
-export async function keystoneUnavailable(): Promise<string | null> {
-  if (process.platform !== 'linux') return 'a real Keystone needs Linux (Debian packages)';
-  if (process.getuid?.() !== 0) return 'a real Keystone needs root (apt-get, PostgreSQL administration, uwsgi as user keystone)';
-  if (existsSync('/usr/bin/keystone-manage')) return null;
-  if (!existsSync('/usr/bin/apt-cache')) return 'keystone is not installed and there is no apt-get to install it';
-  try {
-    await promisify(execFile)('apt-cache', ['show', 'keystone']);
-    return null;
-  } catch {
-    return 'keystone is not installed and this machine\'s apt sources have no package keystone (Debian 12 has it)';
-  }
-}
+/** What up.sh needs: `requires(...KEYSTONE_NEEDS)` on the tests that start it. */
+export const KEYSTONE_NEEDS = ['root', 'keystone', 'uwsgi-core', 'uwsgi-plugin-python3', 'python3-psycopg2', 'python3-keystoneclient', 'postgresql', 'curl', 'iproute2'] as const satisfies readonly Requirement[];
 
 
 /** Brings Keystone up (or finds it up) with alice, bob, tally and admin, and resolves once it answers. */
@@ -60,7 +51,7 @@ export async function startRealKeystone(options: { log?: (line: string) => void 
     if (!v) throw new Error(`up.sh printed no ${key}: ${JSON.stringify(out)}`);
     return v;
   };
-  const started = get('KEYSTONE_STARTED') === '1';
+  const started = get('KEYSTONE_STARTED') === '1' && !process.env.TALLY_TEST_KEEP_SERVICES;
   let stopping: Promise<void> | null = null;
   return {
     url: get('KEYSTONE_URL'),

@@ -4,7 +4,9 @@
 # stock service), PostgreSQL database, db_sync, fernet and credential keys,
 # `keystone-manage bootstrap` (user admin), keystone's WSGI app under uwsgi on
 # 127.0.0.1:$KS_PORT, then seed.py (proj-a, proj-b, service; alice, bob, tally).
-# A running instance is kept (only re-seeded). Prints KEY=VALUE lines on stdout
+# A running instance is kept as it is: several test files share one (seeded
+# once; seeding again would reset the passwords and with them every token the
+# others hold); concurrent calls wait for each other. Prints KEY=VALUE lines on stdout
 # (progress on stderr): URL, passwords, ids, and KEYSTONE_STARTED=1 when this run
 # started Keystone (0 when it was already up). Needs root; exits 77 when this machine cannot run
 # Keystone at all. env: KS_PORT (35357), KS_DIR, KS_DB, KS_*_PASSWORD (env.sh).
@@ -29,6 +31,9 @@ if [ -x /etc/init.d/keystone ] && ls /etc/rc*.d/S*keystone >/dev/null 2>&1; then
     update-rc.d keystone disable >/dev/null 2>&1 || true
 fi
 if [ -d /run/systemd/system ]; then systemctl disable --now keystone >/dev/null 2>&1 || true; fi
+# one caller at a time for this instance, until it is up and seeded
+exec 8> "/tmp/tally-keystone-$KS_PORT.lock"
+flock 8
 exec 9> /tmp/tally-keystone-setup.lock
 flock 9
 
@@ -40,27 +45,41 @@ if [ "$pg_status" != online ]; then
 fi
 flock -u 9; exec 9>&-
 
-# Prints the KEY=VALUE lines only once seeding worked.
+# Prints the KEY=VALUE lines only once seeding worked, and keeps them in
+# $KS_DIR/seeded.env for the callers that find this instance running.
+seeded="$KS_DIR/seeded.env"
 seed() {
     ks_log "seeding projects and users"
     local ids
     ids=$(KS_URL=$KS_URL KS_ADMIN_PASSWORD=$KS_ADMIN_PASSWORD KS_TALLY_PASSWORD=$KS_TALLY_PASSWORD \
         KS_ALICE_PASSWORD=$KS_ALICE_PASSWORD KS_BOB_PASSWORD=$KS_BOB_PASSWORD \
         /usr/bin/python3 "$here/seed.py")
-    echo "KEYSTONE_URL=$KS_URL"
-    echo "KEYSTONE_ADMIN_PASSWORD=$KS_ADMIN_PASSWORD"
-    echo "KEYSTONE_TALLY_PASSWORD=$KS_TALLY_PASSWORD"
-    echo "KEYSTONE_ALICE_PASSWORD=$KS_ALICE_PASSWORD"
-    echo "KEYSTONE_BOB_PASSWORD=$KS_BOB_PASSWORD"
-    echo "$ids"
+    {
+        echo "KEYSTONE_URL=$KS_URL"
+        echo "KEYSTONE_ADMIN_PASSWORD=$KS_ADMIN_PASSWORD"
+        echo "KEYSTONE_TALLY_PASSWORD=$KS_TALLY_PASSWORD"
+        echo "KEYSTONE_ALICE_PASSWORD=$KS_ALICE_PASSWORD"
+        echo "KEYSTONE_BOB_PASSWORD=$KS_BOB_PASSWORD"
+        echo "$ids"
+    } > "$seeded.new"
+    mv "$seeded.new" "$seeded"
+    cat "$seeded"
+}
+# what a running instance was seeded with, if these are still the passwords asked for
+seeded_as_asked() {
+    [ -f "$seeded" ] && grep -qx "KEYSTONE_ADMIN_PASSWORD=$KS_ADMIN_PASSWORD" "$seeded" \
+        && grep -qx "KEYSTONE_TALLY_PASSWORD=$KS_TALLY_PASSWORD" "$seeded" \
+        && grep -qx "KEYSTONE_ALICE_PASSWORD=$KS_ALICE_PASSWORD" "$seeded" \
+        && grep -qx "KEYSTONE_BOB_PASSWORD=$KS_BOB_PASSWORD" "$seeded"
 }
 
 if ks_running; then
     ks_log "already running on $KS_URL (uwsgi pid $(cat "$KS_DIR/uwsgi.pid"))"
-    seed
+    if seeded_as_asked; then cat "$seeded"; else seed; fi
     echo "KEYSTONE_STARTED=0"
     exit 0
 fi
+rm -f "$seeded"
 ks_stop
 if ss -Hltn "sport = :$KS_PORT" | grep -q .; then
     echo "up.sh: port $KS_PORT is taken by another process" >&2; exit 1
@@ -122,7 +141,7 @@ setsid /usr/bin/uwsgi --plugins python3 --http-socket "$KS_HOST:$KS_PORT" \
     --uid keystone --gid keystone --master --processes 1 --threads 4 --lazy-apps \
     --need-app --die-on-term --no-orphans --buffer-size 65535 \
     --add-header "Connection: close" \
-    > "$KS_DIR/log/uwsgi.out" 2>&1 < /dev/null &
+    > "$KS_DIR/log/uwsgi.out" 2>&1 < /dev/null 8>&- &
 echo $! > "$KS_DIR/uwsgi.pid"
 for _ in $(seq 240); do
     if curl -sf -o /dev/null --max-time 5 "$KS_URL"; then
