@@ -217,7 +217,7 @@ async function main(): Promise<number> {
     return 1;
   }
   const concurrency = Math.max(1, Number(process.env.TALLY_TEST_CONCURRENCY ?? 2));
-  say(`running ${files.length} test files, ${concurrency} at a time`);
+  say(`running ${files.length} test file${files.length === 1 ? "" : "s"}, ${concurrency} at a time`);
   const summary: Summary = { compat: [], skipped: [], failed: [], passed: 0, fileMs: new Map(), seen: new Set() };
   // the files run as children of this process: they must not take themselves for a test's subprocess
   delete process.env.NODE_TEST_CONTEXT;
