@@ -24,6 +24,10 @@ import { EXCHANGES, QUEUES, TOPIC, notificationMix as notification } from './col
 import { Collector } from '../collector/collector.js';
 import { Engine } from '../tsdb/engine.js';
 import { Index } from '../tsdb/index/index.js';
+import { tuneRuntime } from '../cli/runtime.js';
+
+// measured as a tally process runs: with its V8 settings
+tuneRuntime();
 
 const { values: args } = parseArgs({
   options: { count: { type: 'string' }, short: { type: 'boolean', default: false } },

@@ -15,6 +15,14 @@ export interface Config {
   data_dir: string;
   /** postgresql://… for a shared index; empty: PGlite under data_dir/index */
   index_url: string;
+  /** the embedded index's page cache (PostgreSQL's shared_buffers in PGlite), e.g. 16MB */
+  pglite_shared_buffers: string;
+  /** metrics the store remembers per thread (aggregation states, ids known to exist) */
+  metric_cache_size: number;
+  /** resources the collector remembers as written */
+  resource_cache_size: number;
+  /** Keystone token validations remembered */
+  keystone_cache_size: number;
   auth_mode: 'noauth' | 'basic' | 'keystone';
   /** let auth_mode noauth listen on an address other hosts reach (only behind a proxy that authenticates) */
   insecure_noauth: boolean;
@@ -117,6 +125,10 @@ export const DEFAULTS: Config = {
   port: 8041,
   data_dir: './data',
   index_url: '',
+  pglite_shared_buffers: '16MB',
+  metric_cache_size: 1_000_000,
+  resource_cache_size: 100_000,
+  keystone_cache_size: 10_000,
   auth_mode: 'noauth',
   insecure_noauth: false,
   max_limit: 1000,
@@ -212,6 +224,12 @@ export function loadConfig(options: { file?: string; flags?: Partial<Record<keyo
   }
   for (const [k, v] of Object.entries(options.flags ?? {})) if (v !== undefined) set(k, v, `--${k.replace(/_/g, '-')}`);
   checkKeystone(config);
+  for (const key of ['metric_cache_size', 'resource_cache_size', 'keystone_cache_size'] as const) {
+    if (!Number.isInteger(config[key]) || config[key] < 1) throw new Error(`config ${key}: expected a whole number of entries, 1 or more, got ${config[key]}`);
+  }
+  if (!/^\d+(kB|MB|GB)$/.test(config.pglite_shared_buffers)) {
+    throw new Error(`config pglite_shared_buffers: expected a size such as 16MB (kB, MB or GB), got ${JSON.stringify(config.pglite_shared_buffers)}`);
+  }
   return config;
 }
 

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { type Config, loadConfig } from './config.js';
 import { runUntilSignalled } from './server.js';
 import { tsdbStatus } from './tsdb-status.js';
+import { tuneRuntime } from './runtime.js';
 
 interface ServerFlags {
   config?: string;
@@ -39,6 +40,7 @@ function serverOptions(cmd: Command): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  tuneRuntime();
   const program = new Command('tally')
     .description('OpenStack telemetry: collection, time-series store with rollups, alarms')
     .version('0.1.0');

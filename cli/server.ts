@@ -2,7 +2,8 @@
  * Process assembly: opens the engine and the index, starts background
  * aggregation, serves the API, and shuts all down cleanly on SIGTERM/SIGINT.
  */
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type ApiConfig, buildApi, createHttpApp } from '../tsdb/api/app.js';
 import type { AlarmService } from '../alarms/alarm-service.js';
@@ -17,6 +18,7 @@ import { Index } from '../tsdb/index/index.js';
 import { type Config, checkKeystone, checkNoauthExposure, indexTarget, keystoneServiceOptions, listOf } from './config.js';
 import { Collector } from '../collector/collector.js';
 import { collectorRoutes } from '../collector/http-ingest.js';
+import { observeAlarms, observeSql, observeStore, serveMetrics } from './metrics.js';
 import { loadScrapeConfig } from '../collector/prometheus/scrape-config.js';
 import { startPrometheusScraper } from '../collector/prometheus/scraper.js';
 
@@ -33,7 +35,7 @@ function authModeOf(config: Config): AuthMode {
   if (config.auth_mode !== 'keystone') return config.auth_mode;
   // config may come from code rather than loadConfig: check before opening storage
   checkKeystone(config);
-  return new KeystoneAuth({ ...keystoneServiceOptions(config), cacheSeconds: config.keystone_cache_seconds });
+  return new KeystoneAuth({ ...keystoneServiceOptions(config), cacheSeconds: config.keystone_cache_seconds, maxCacheEntries: config.keystone_cache_size });
 }
 
 /** What a process runs besides the store and its API. */
@@ -106,12 +108,15 @@ export async function startServer(config: Config, say: (line: string) => void = 
   const authMode = authModeOf(config);
   const scrapeConfig = roles.collector && config.prometheus_scrape_config ? loadScrapeConfig(config.prometheus_scrape_config) : null; // checked before storage opens
   return Opened.start(async (opened) => {
-    const engine = opened.add(Engine.open({ path: join(config.data_dir, 'tsdb') }), (e) => e.close());
-    const index = opened.add(await Index.open(indexTarget(config), { defaults: config.create_default_archive_policies }), (i) => i.close());
-    opened.add(engine.startProcessor({ intervalMs: config.processing_interval_ms, thread: true }), (p) => p.stop());
+    const engine = opened.add(Engine.open({ path: join(config.data_dir, 'tsdb'), metricCacheSize: config.metric_cache_size }), (e) => e.close());
+    const index = opened.add(await Index.open(indexTarget(config), { defaults: config.create_default_archive_policies, pglite: { sharedBuffers: config.pglite_shared_buffers } }), (i) => i.close());
+    const processor = opened.add(engine.startProcessor({ intervalMs: config.processing_interval_ms, thread: true }), (p) => p.stop());
     // alarms: on the index's database, reading the store without HTTP
     const alarms: AlarmService | null = roles.alarms ? opened.add(await startAlarmService(config, index.sql, new InProcessSource(engine, index), say), (a) => a.stop()) : null;
     const app = opened.add(await buildApi({ engine, index, v2Capabilities: alarms ? ALARM_CAPABILITIES : undefined, config: httpConfig(config, authMode) }), (a) => a.close());
+    const metrics = serveMetrics(app);
+    observeStore(metrics, engine, processor, index);
+    if (alarms) observeAlarms(metrics, alarms);
     if (alarms) await alarms.register(app, { capabilities: false });
     // the collector: notifications from RabbitMQ (amqp_url) and over HTTP, into the store in-process; its events fire event alarms
     const collector = roles.collector ? opened.add(await Collector.start(engine, index, { ...collectorOptions(config, say), onEvents: alarms?.onEvents }), (c) => c.stop()) : null;
@@ -132,7 +137,16 @@ export async function startServer(config: Config, say: (line: string) => void = 
   });
 }
 
-const BUILT_IN_DEFINITIONS = join(import.meta.dirname, '..', 'collector', 'data');
+/** Ceilometer's definition files, shipped in collector/data (from cli/ or from dist/cli/). */
+const BUILT_IN_DEFINITIONS = join(packageRoot(import.meta.dirname), 'collector', 'data');
+
+/** The folder of the package.json above `dir`. */
+function packageRoot(dir: string): string {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, 'package.json'))) return d;
+    if (dirname(d) === d) throw new Error(`no package.json above ${dir}`);
+  }
+}
 
 function collectorOptions(config: Config, say: (line: string) => void): Parameters<typeof Collector.start>[2] {
   return {
@@ -140,6 +154,7 @@ function collectorOptions(config: Config, say: (line: string) => void): Paramete
     eventDefinitions: config.event_definitions || join(BUILT_IN_DEFINITIONS, 'event_definitions.yaml'),
     gnocchiResources: config.gnocchi_resources || join(BUILT_IN_DEFINITIONS, 'gnocchi_resources.yaml'),
     creator: config.collector_creator,
+    resourceCacheSize: config.resource_cache_size,
     amqp: config.amqp_url
       ? {
           url: config.amqp_url,
@@ -176,10 +191,13 @@ export async function startAlarmsServer(config: Config, say: (line: string) => v
   const authMode = authModeOf(config);
   const source = gnocchiSource(config, authMode instanceof KeystoneAuth ? authMode : null);
   return Opened.start(async (opened) => {
-    const sql = opened.add(await openSql(alarmIndexTarget(config)), (s) => s.close());
+    const sql = opened.add(await openSql(alarmIndexTarget(config), { sharedBuffers: config.pglite_shared_buffers }), (s) => s.close());
     const alarms = opened.add(await startAlarmService(config, sql, source, say), (a) => a.stop());
     const app = opened.add(await createHttpApp(httpConfig(config, authMode)), (a) => a.close());
     app.get('/healthcheck', async () => ({}));
+    const metrics = serveMetrics(app);
+    observeSql(metrics, sql, 'alarm_index');
+    observeAlarms(metrics, alarms);
     await alarms.register(app, { capabilities: true });
     const url = await listen(app, config.host, config.alarms_port);
     say(`tally: Aodh v2 API listening on ${url} (auth: ${authMode instanceof KeystoneAuth ? `keystone, ${authMode.url}` : authMode}); reading ${config.gnocchi_url} (${config.gnocchi_auth_mode})`);

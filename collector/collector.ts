@@ -23,6 +23,8 @@ export interface CollectorOptions {
   readonly amqp?: Pick<NotificationConsumerOptions, 'exchanges' | 'topics' | 'priorities' | 'durable' | 'prefetch' | 'batchSize' | 'deadLetterQueue'> & {
     readonly url: string;
   };
+  /** resources remembered as written, with their UUIDs (default DEFAULT_RESOURCE_CACHE_SIZE) */
+  readonly resourceCacheSize?: number;
   /** sees new events once they are durable, before their messages are acknowledged (event alarms) */
   readonly onEvents?: (events: readonly Event[]) => Promise<void>;
   log(line: string): void;
@@ -41,7 +43,7 @@ export class Collector {
     const meters = MeterDefinitions.load(o.meterDefinitions);
     for (const s of meters.skipped) o.log(`collector: meter definition skipped: ${s}`);
     const events = EventDefinitions.load(o.eventDefinitions);
-    const publisher = new GnocchiPublisher(engine, index, loadResourceDefinitions(o.gnocchiResources), o.creator, { warn: o.log });
+    const publisher = new GnocchiPublisher(engine, index, loadResourceDefinitions(o.gnocchiResources), o.creator, { warn: o.log }, o.resourceCacheSize);
     const { createdPolicies, changedTypes } = await publisher.setup();
     if (createdPolicies.length + changedTypes.length > 0) {
       o.log(`collector: created ${[...createdPolicies.map((p) => `archive policy ${p}`), ...changedTypes.map((t) => `resource type ${t}`)].join(', ')}`);

@@ -4,7 +4,7 @@
  *  1. the local services the tests talk to (RabbitMQ, PostgreSQL) must answer;
  *  2. the Debian packages of test/lib/requirements.ts are installed when missing
  *     (as root; otherwise the run stops, naming them and the command), while
- *     TypeScript type-checks the project;
+ *     TypeScript type-checks the project and `npm run build` builds it;
  *  3. the test files run with Node's runner, two at a time (files share no port,
  *     queue or database: each makes its own); the real Keystone that the first
  *     file needing it brings up serves the others, and is stopped at the end
@@ -112,9 +112,12 @@ async function ensurePackages(): Promise<string[]> {
   return [];
 }
 
-async function typecheck(): Promise<string[]> {
-  const { code, output } = await exec(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', ROOT], { quiet: true });
-  return code === 0 ? [] : ['type check failed (tsc --noEmit):', output.trimEnd()];
+/** Type-checks everything (tests included), then builds what `tally` runs (the tests that start it run the build). */
+async function typecheckAndBuild(): Promise<string[]> {
+  const check = await exec(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', ROOT], { quiet: true });
+  if (check.code !== 0) return ['type check failed (tsc --noEmit):', check.output.trimEnd()];
+  const build = await exec('npm', ['run', 'build', '--silent'], { quiet: true });
+  return build.code === 0 ? [] : ['npm run build failed:', build.output.trimEnd()];
 }
 
 /** Stops the Keystone a test brought up during the run (one that was up before is left alone). */
@@ -211,7 +214,7 @@ async function main(): Promise<number> {
     return 1;
   }
   // apt-get waits on the network and dpkg, tsc on the CPU: side by side
-  const problems = (await Promise.all([ensurePackages(), typecheck()])).flat();
+  const problems = (await Promise.all([ensurePackages(), typecheckAndBuild()])).flat();
   if (problems.length > 0) {
     for (const line of problems) say(`npm test: ${line}`);
     return 1;

@@ -22,7 +22,7 @@ import { aggregateInto } from './aggregate.js';
 import { ByteWriter, copySplitColumn, decodeSeries, encodeSeries, forEachSplitColumn, readSplitColumn, startSplit, writeSplitColumn } from './codec.js';
 import { AggregationNotFoundError, MetricExistsError, MetricNotFoundError } from './errors.js';
 import { type IncomingBlock, type MeasureBatch, type MeasureColumns, batchesToColumns, blockMetricCount, decodeBlockTable, decodeIncomingBlock, decodeIncomingEntries, encodeIncomingBlock, encodeIncomingEntry } from './incoming.js';
-import { type BlockKey, type IncomingKey, type LmdbStore, type MetricRecord, type SplitDbKey, openLmdbStore } from './lmdb-store.js';
+import { type BlockKey, type IncomingKey, type LmdbStore, type MetricRecord, type SplitDbKey, openLmdbStore, storeFile } from './lmdb-store.js';
 import { type TailShape, applyBatch, sortBatch } from './raw-tail.js';
 import { type Series, emptySeries, lowerBound, mergeSeries, reserve, upperBound } from './series.js';
 import { POINTS_PER_SPLIT, splitKey } from './split.js';
@@ -59,12 +59,12 @@ interface MetricPlan {
   readonly granularities: readonly GranularityPlan[];
 }
 
-/** A metric's plan plus what this process knows of its splits. */
+/** A metric's plan (shared by the metrics of a policy) plus what this process knows of its splits. */
 interface MetricState {
   readonly generation: number;
   readonly plan: MetricPlan;
-  /** per granularity: splits below this key are known deleted */
-  readonly prunedBelow: Float64Array;
+  /** per granularity: splits below this key are known deleted; null until the first pruning (a thread that only writes never prunes) */
+  prunedBelow: number[] | null;
 }
 
 /** Series reused across aggregation passes, so a pass allocates nothing per measure. */
@@ -91,10 +91,6 @@ function planFor(policy: ArchivePolicy): MetricPlan {
   };
 }
 
-function stateFor(record: MetricRecord): MetricState {
-  const plan = planFor(record.policy);
-  return { generation: record.generation, plan, prunedBelow: new Float64Array(plan.granularities.length).fill(-Infinity) };
-}
 
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
@@ -113,8 +109,8 @@ interface BlockSweep {
   next: number;
 }
 
-/** metric ids remembered as existing, at most */
-const EXISTING_CACHE_LIMIT = 2_000_000;
+/** metrics an engine remembers when not configured: states (~150 bytes each) and ids known to exist (~60 bytes) */
+export const DEFAULT_METRIC_CACHE_SIZE = 1_000_000;
 /** write calls touching at least this many metrics go in as one incoming block */
 const BLOCK_MIN_METRICS = 64;
 /**
@@ -142,8 +138,29 @@ export interface ProcessorOptions {
 export interface BackgroundProcessor {
   /** start the next sweep now rather than at the end of the interval */
   sweepSoon(): void;
+  /** the memory of the thread the sweeps run on, when it is a thread of its own */
+  threadMemory(): Promise<ThreadMemory | null>;
   /** finishes the sweep in progress and stops */
   stop(): Promise<void>;
+}
+
+/** What an engine holds in memory besides its scratch series. */
+export interface EngineCaches {
+  /** aggregation states (plan, pruning marks) of the metrics folded or written lately */
+  readonly metricStates: number;
+  /** metric ids known to exist, with their generation */
+  readonly knownMetrics: number;
+  /** idempotency keys of recent writes */
+  readonly writeKeys: number;
+}
+
+/** A worker thread's memory, as V8 reports it, with its engine's caches. */
+export interface ThreadMemory {
+  readonly heapUsed: number;
+  readonly heapTotal: number;
+  /** outside the heap: typed arrays, buffers */
+  readonly external: number;
+  readonly caches: EngineCaches;
 }
 
 export interface EngineOptions {
@@ -151,12 +168,18 @@ export interface EngineOptions {
   readonly path: string;
   /** how many recent idempotency keys `writtenKeys` remembers (default 100,000) */
   readonly writeKeyWindow?: number;
+  /** how many metrics it remembers: states (plan, pruning marks) and ids known to exist (default 1,000,000; a metric forgotten has its record read again) */
+  readonly metricCacheSize?: number;
 }
 
 export class Engine {
   private readonly store: LmdbStore;
   private readonly path: string;
   private readonly states = new Map<string, MetricState>();
+  /** bound of `states` and of `existing` */
+  private readonly cacheSize: number;
+  /** one plan per distinct policy, shared by its metrics' states */
+  private readonly plans = new Map<string, MetricPlan>();
   private readonly scratch: Scratch = {
     incoming: emptySeries(4096), batch: emptySeries(4096), tail: emptySeries(4096), merged: emptySeries(4096),
     existing: emptySeries(4096), splitMerged: emptySeries(4096),
@@ -174,9 +197,10 @@ export class Engine {
   private blockSweep: BlockSweep | null = null;
   private closed = false;
 
-  private constructor(store: LmdbStore, path: string, writeKeyWindow: number) {
+  private constructor(store: LmdbStore, path: string, writeKeyWindow: number, cacheSize: number) {
     this.store = store;
     this.path = path;
+    this.cacheSize = Math.max(1, cacheSize);
     let maxSeq = 0;
     for (const key of store.incoming.getKeys()) if (key[1] > maxSeq) maxSeq = key[1];
     this.seq = Math.max(maxSeq + 1, Date.now() * 1000);
@@ -184,7 +208,25 @@ export class Engine {
   }
 
   static open(options: EngineOptions): Engine {
-    return new Engine(openLmdbStore(options.path), options.path, options.writeKeyWindow ?? 100_000);
+    return new Engine(openLmdbStore(options.path), options.path, options.writeKeyWindow ?? 100_000, options.metricCacheSize ?? DEFAULT_METRIC_CACHE_SIZE);
+  }
+
+  /** A metric's state, its plan shared with every metric of the same policy. */
+  private stateFor(record: MetricRecord): MetricState {
+    const key = JSON.stringify(record.policy);
+    let plan = this.plans.get(key);
+    if (plan === undefined) {
+      // policies are few; a store that saw many forgets them all and starts again
+      if (this.plans.size >= 10_000) this.plans.clear();
+      this.plans.set(key, (plan = planFor(record.policy)));
+    }
+    return { generation: record.generation, plan, prunedBelow: null };
+  }
+
+  /** Remembers a metric's state, forgetting all at the configured bound (the next use of each reads its record again). */
+  private rememberState(metricId: string, state: MetricState): void {
+    if (this.states.size >= this.cacheSize && !this.states.has(metricId)) this.states.clear();
+    this.states.set(metricId, state);
   }
 
   // ---- metrics -------------------------------------------------------------
@@ -196,7 +238,7 @@ export class Engine {
     });
     if (!created) throw new MetricExistsError(metricId);
     await this.store.root.flushed;
-    this.states.set(metricId, stateFor(record));
+    this.rememberState(metricId, this.stateFor(record));
   }
 
   /**
@@ -212,7 +254,7 @@ export class Engine {
       for (const { id, record } of records) if (db.get(id) === undefined) db.putSync(id, record);
     });
     await this.store.root.flushed;
-    for (const { id, record } of records) this.states.set(id, stateFor(db.get(id) ?? record));
+    for (const { id, record } of records) this.rememberState(id, this.stateFor(db.get(id) ?? record));
   }
 
   /**
@@ -233,6 +275,16 @@ export class Engine {
 
   metricCount(): number {
     return this.store.metrics.getCount();
+  }
+
+  /** The sizes of what this engine remembers. */
+  caches(): EngineCaches {
+    return { metricStates: this.states.size, knownMetrics: this.existing.size, writeKeys: this.writeKeys.size };
+  }
+
+  /** The file the store maps into memory (for accounting its resident pages). */
+  storeFile(): string {
+    return storeFile(this.path);
   }
 
   /** Whether the metric exists (a key lookup: its record is not decoded). */
@@ -270,8 +322,8 @@ export class Engine {
     }
     let state = this.states.get(metricId);
     if (state === undefined || state.generation !== rec.generation) {
-      state = stateFor(rec);
-      this.states.set(metricId, state);
+      state = this.stateFor(rec);
+      this.rememberState(metricId, state);
     }
     return state;
   }
@@ -354,7 +406,7 @@ export class Engine {
   }
 
   private remember(metricId: string, generation: number): void {
-    if (this.existing.size >= EXISTING_CACHE_LIMIT) this.existing.clear();
+    if (this.existing.size >= this.cacheSize) this.existing.clear();
     this.existing.set(metricId, generation);
   }
 
@@ -484,6 +536,7 @@ export class Engine {
         clearTimeout(timer);
         void running.then(() => { if (!stopped) { clearTimeout(timer); timer = setTimeout(tick, 0); } });
       },
+      threadMemory: async () => null,
       stop: async () => {
         stopped = true;
         clearTimeout(timer);
@@ -493,25 +546,29 @@ export class Engine {
   }
 
   private startWorkerProcessor(intervalMs: number): BackgroundProcessor {
-    // The sources are TypeScript loaded through tsx: the worker registers it before importing its module.
-    const bootstrap = [
-      `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))};`,
-      'register();',
-      `await import(${JSON.stringify(new URL('./processor-worker.ts', import.meta.url).href)});`,
-    ].join('\n');
-    const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), {
-      workerData: { path: this.path, intervalMs },
+    const worker = new Worker(workerModule('processor-worker'), {
+      workerData: { path: this.path, intervalMs, metricCacheSize: this.cacheSize },
+      // its measures live in reused typed arrays: a small young generation is enough (V8's default grows to 48 MB)
+      resourceLimits: { maxYoungGenerationSizeMb: 16 },
     });
+    const memoryAsked: ((m: ThreadMemory | null) => void)[] = [];
     const stopped = new Promise<void>((resolve, reject) => {
       worker.on('message', (msg: unknown) => {
         if (msg === 'stopped') resolve();
         else if (typeof msg === 'object' && msg !== null && 'error' in msg) this.onProcessorError(msg.error);
+        else if (typeof msg === 'object' && msg !== null && 'memory' in msg) for (const answer of memoryAsked.splice(0)) answer(msg.memory as ThreadMemory);
       });
       worker.on('error', reject);
       worker.on('exit', () => resolve());
     });
     return {
       sweepSoon: () => worker.postMessage('sweep'),
+      // answered between sweeps; a sweep in progress delays it
+      threadMemory: () =>
+        new Promise<ThreadMemory | null>((resolve) => {
+          memoryAsked.push(resolve);
+          worker.postMessage('memory');
+        }),
       stop: async () => {
         worker.postMessage('stop');
         await stopped;
@@ -761,9 +818,9 @@ export class Engine {
         keepKey = Math.min(keepKey, splitKey(oldest, g));
       }
     }
-    if (keepKey !== Infinity && keepKey > state.prunedBelow[gi]) {
+    if (keepKey !== Infinity && keepKey > (state.prunedBelow?.[gi] ?? -Infinity)) {
       for (const key of splits.getKeys({ start: [metricId, g, -Infinity], end: [metricId, g, keepKey] })) splits.removeSync(key);
-      state.prunedBelow[gi] = keepKey;
+      (state.prunedBelow ??= new Array<number>(state.plan.granularities.length).fill(-Infinity))[gi] = keepKey;
     }
     const width = g * POINTS_PER_SPLIT;
     const columns: { method: string; block: Uint8Array }[] = [];
@@ -879,4 +936,19 @@ export class Engine {
     await this.store.root.flushed;
     await this.store.root.close();
   }
+}
+
+/**
+ * A worker thread's entry module beside this one: the compiled JavaScript, or,
+ * when this module is the TypeScript source (tests, a checkout not built), a
+ * bootstrap that registers tsx in the worker before importing it.
+ */
+function workerModule(name: string): URL {
+  if (!import.meta.url.endsWith('.ts')) return new URL(`./${name}.js`, import.meta.url);
+  const bootstrap = [
+    `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))};`,
+    'register();',
+    `await import(${JSON.stringify(new URL(`./${name}.ts`, import.meta.url).href)});`,
+  ].join('\n');
+  return new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`);
 }

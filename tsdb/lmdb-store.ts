@@ -43,10 +43,15 @@ export interface LmdbStore {
   readonly metricChanges: Database<number, number>;
 }
 
+/** The file of the store in `dir`. */
+export function storeFile(dir: string): string {
+  return join(dir, 'tsdb.lmdb');
+}
+
 export function openLmdbStore(dir: string): LmdbStore {
   mkdirSync(dir, { recursive: true });
   const root = open({
-    path: join(dir, 'tsdb.lmdb'),
+    path: storeFile(dir),
     maxDbs: 12,
     // Grows on demand; this only bounds the address space reserved up front.
     mapSize: 2 ** 34,

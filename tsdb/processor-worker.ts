@@ -4,19 +4,21 @@
  * by Engine.startProcessor({ thread: true }); 'stop' ends it after the sweep
  * in progress.
  */
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
-import { Engine } from './engine.js';
+import { Engine, type ThreadMemory } from './engine.js';
 
 interface ProcessorWorkerData {
   readonly path: string;
   readonly intervalMs: number;
+  readonly metricCacheSize: number;
 }
 
-const { path, intervalMs } = workerData as ProcessorWorkerData;
+const { path, intervalMs, metricCacheSize } = workerData as ProcessorWorkerData;
 /** incoming entries (a metric's part of one accepted request each) that make the next sweep start without waiting */
 const BACKLOG_SWEEP_AT_ONCE = 256;
 const port = parentPort!;
-const engine = Engine.open({ path });
+const engine = Engine.open({ path, metricCacheSize });
 let stopping = false;
 let wake: (() => void) | null = null;
 port.on('message', (msg: unknown) => {
@@ -25,6 +27,10 @@ port.on('message', (msg: unknown) => {
     wake?.();
   } else if (msg === 'sweep') {
     wake?.();
+  } else if (msg === 'memory') {
+    const heap = getHeapStatistics();
+    const memory: ThreadMemory = { heapUsed: heap.used_heap_size, heapTotal: heap.total_heap_size, external: heap.external_memory, caches: engine.caches() };
+    port.postMessage({ memory });
   }
 });
 while (!stopping) {

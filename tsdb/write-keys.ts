@@ -30,6 +30,11 @@ export class WriteKeys {
     }
   }
 
+  /** keys in the window */
+  get size(): number {
+    return this.count;
+  }
+
   /** Which of these keys were written. */
   written(keys: Iterable<string>): Set<string> {
     const out = new Set<string>();

@@ -369,7 +369,7 @@ export async function alarmRoutes(app: FastifyInstance, deps: AlarmApiDeps): Pro
 
   app.get<{ Params: { id: string } }>('/v2/alarms/:id/explain', async (request) => {
     const alarm = await visibleAlarm(request.caller, request.params.id);
-    return explanationJson(alarm, deps.evaluator?.explain(alarm.alarm_id));
+    return explanationJson(alarm, deps.evaluator?.explain(alarm));
   });
 
   if (deps.capabilities) {

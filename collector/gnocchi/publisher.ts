@@ -76,13 +76,17 @@ function reasonOf(err: unknown): string {
   throw err;
 }
 
+/** Resources a collector remembers when not configured (about 1 KB each). */
+export const DEFAULT_RESOURCE_CACHE_SIZE = 100_000;
+
 export class GnocchiPublisher {
+  /** the resources as last written, so an unchanged one is not written again (at most `resourceCacheSize`, then forgotten whole) */
   private readonly known = new Map<string, KnownResource>();
   private readonly types = new Map<string, ResourceType>();
   private readonly policies = new Map<string, ArchivePolicy>();
   private readonly warned = new Set<string>();
   /** original resource id → UUID (a SHA-1 each, for ids that are not UUIDs) */
-  private readonly uuids = new BoundedMemo<string, string>(1_000_000, (rid) => resourceUuid(rid, this.creator));
+  private readonly uuids: BoundedMemo<string, string>;
 
   constructor(
     private readonly engine: Engine,
@@ -91,7 +95,16 @@ export class GnocchiPublisher {
     /** who the collector writes as: the creator of its resources and metrics */
     private readonly creator: string,
     private readonly log: PublisherLog,
-  ) {}
+    /** resources remembered (as written, and their UUIDs) */
+    private readonly resourceCacheSize = DEFAULT_RESOURCE_CACHE_SIZE,
+  ) {
+    this.uuids = new BoundedMemo<string, string>(resourceCacheSize, (rid) => resourceUuid(rid, this.creator));
+  }
+
+  /** resources remembered as written (for diagnostics) */
+  get knownResources(): number {
+    return this.known.size;
+  }
 
   /** Archive policies of the file and Ceilometer's resource types, created where missing. */
   async setup(): Promise<{ createdPolicies: string[]; changedTypes: string[] }> {
@@ -117,6 +130,8 @@ export class GnocchiPublisher {
 
   private warnOnce(key: string, line: string): void {
     if (this.warned.has(key)) return;
+    // a stream of odd input must not grow it without end: past 10,000, a warning may repeat
+    if (this.warned.size >= 10_000) this.warned.clear();
     this.warned.add(key);
     this.log.warn(line);
   }
@@ -265,6 +280,7 @@ export class GnocchiPublisher {
     }
     resource = await this.completeResource(resource, rd, type, extra, links, units);
     const known: KnownResource = { type: rd.resourceType, metrics: new Map(Object.entries(resource.metrics)), attributes: extra };
+    if (this.known.size >= this.resourceCacheSize && !this.known.has(id)) this.known.clear();
     this.known.set(id, known);
     return known.metrics;
   }

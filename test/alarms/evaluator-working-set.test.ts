@@ -65,6 +65,20 @@ for (const target of targets) describe(`the evaluator's working set (index on ${
       (await call('GET', `/v2/alarms/${a.alarm_id}/history`)).some((h: { type: string; detail: string }) => h.type === 'action' && JSON.parse(h.detail).outcome === 'delivered');
     await waitFor(delivered, 5000, 'the log:// delivery in the history');
 
+    // explained from what its batch read: the rule, its datapoint, the comparison
+    const why = await call('GET', `/v2/alarms/${a.alarm_id}/explain`);
+    assert.equal(why.evaluated, true);
+    assert.deepEqual(why.rules[0].evaluated.map((p: [string, number]) => p[1]), [5]);
+    assert.deepEqual(why.rules[0].comparison.outside_threshold, [true]);
+
+    // a cycle leaves no timer behind: a pending one would hold its batch in memory until it fired
+    // (other parts keep a timer or two of their own: the count must not grow with the cycles)
+    const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    await service.evaluate(now());
+    const before = timers();
+    for (let i = 0; i < 6; i++) await service.evaluate(now());
+    assert.ok(timers() <= before + 1, `${timers()} timers after 6 more cycles, ${before} before`);
+
     // disabled behind its back: not evaluated any more
     assert.ok(await service.store.update({ ...changed, enabled: false, timestamp: changed.timestamp + 1, state: 'alarm' }, null));
     assert.equal((await service.evaluate(now())).alarms, 0);

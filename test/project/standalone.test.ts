@@ -7,8 +7,8 @@
  * beside the checkout).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -97,6 +97,17 @@ describe('the project stands alone', requires('git'), () => {
       }
       assert.match(serverOutput, /tally: SIGTERM, shutting down/);
       assert.doesNotMatch(serverOutput, /shutdown failed/);
+      assert.doesNotMatch(serverOutput, /running the TypeScript sources/, 'npm ci built it: tally runs the build');
+    });
+
+    it('runs its TypeScript sources, and says so, when they changed since the build', { timeout: 60_000 }, async () => {
+      const source = join(copy, 'cli', 'config.ts');
+      const later = new Date(Date.now() + 5_000);
+      utimesSync(source, later, later);
+      const r = spawnSync(process.execPath, [join(copy, 'bin', 'tally.js'), 'tsdb-status', '--data-dir', join(base, 'nothing')], { encoding: 'utf8' });
+      assert.match(r.stderr, /tally: running the TypeScript sources \(not built, or changed since `npm run build`\)/);
+      assert.match(r.stderr, /no time-series store at/, 'and the command ran');
+      assert.equal(r.status, 1);
     });
 
     it("runs its own npm test on the collector's Ceilometer oracles", { timeout: 300_000, ...requires('python3-ceilometer', 'python3-jsonpath-rw-ext') }, async () => {

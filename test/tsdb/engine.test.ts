@@ -164,3 +164,31 @@ describe('engine', () => {
     assert.throws(() => aggregateAcross(engine, [{ metricId: 'other', method: 'max' }], ['metric', 'other', 'max']), AggregationNotFoundError);
   });
 });
+
+describe('engine caches', () => {
+  it('stay within metric_cache_size, and a metric forgotten is read again, folded and read alike', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tally-engine-cache-'));
+    const engine = Engine.open({ path: dir, metricCacheSize: 3 });
+    try {
+      const policy = makeArchivePolicy({ name: 'p', aggregation_methods: ['sum'], definition: [{ granularity: 60, points: 10 }] });
+      const ids = Array.from({ length: 10 }, (_, i) => `m${i}`);
+      for (const id of ids) await engine.createMetric(id, policy);
+      for (let round = 0; round < 3; round++) {
+        await engine.addMeasures(ids.map((id, i) => ({ metricId: id, timestamps: [T0 + round * S], values: [i] })));
+        assert.deepEqual(engine.unknownMetrics(ids), []);
+        await engine.processAll();
+        const caches = engine.caches();
+        assert.ok(caches.metricStates <= 3 && caches.knownMetrics <= 3, JSON.stringify(caches));
+      }
+      for (const [i, id] of ids.entries()) assert.deepEqual(Array.from(engine.read(id, { method: 'sum', granularity: 60 * S }).values), [3 * i], id);
+      // one plan per policy, shared: the states of 1,000 metrics cost little
+      const many = Engine.open({ path: join(dir, 'many') });
+      await many.ensureMetrics(Array.from({ length: 1000 }, (_, i) => ({ id: `x${i}`, policy })));
+      assert.equal(many.caches().metricStates, 1000);
+      await many.close();
+    } finally {
+      await engine.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -112,11 +112,12 @@ export async function createHttpApp(config: ApiConfig): Promise<FastifyInstance>
 
   // Gnocchi answers JSON only; a client that accepts neither JSON nor anything gets 406.
   app.addHook('onRequest', async (request, reply) => {
+    const path = request.url.split('?')[0];
     const accept = String(request.headers.accept ?? '*/*');
-    if (!/application\/json|\*\/\*|application\/\*/.test(accept)) throw new HttpError(406);
+    // the Prometheus exposition is text (its scrapers ask for text/plain or OpenMetrics)
+    if (path !== '/metrics' && !/application\/json|\*\/\*|application\/\*/.test(accept)) throw new HttpError(406);
     request.baseUrl = baseUrlOf(request, config.trustProxyHeaders ?? false);
     // the version document and the health check (for load balancers) need no credentials, as in Gnocchi
-    const path = request.url.split('?')[0];
     if (path === '/' || path === '/healthcheck') return;
     // CORS preflights carry no credentials
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) return;

@@ -9,7 +9,7 @@ import { Metrics } from './metrics.js';
 import { migrate } from './migrations.js';
 import { ResourceTypes } from './resource-types.js';
 import { Resources } from './resources.js';
-import { type Sql, openSql } from './sql.js';
+import { type PgliteOptions, type Sql, openSql } from './sql.js';
 
 export class Index {
   readonly archivePolicies: ArchivePolicies;
@@ -35,8 +35,8 @@ export class Index {
    * PGlite directory. With `defaults`, Gnocchi's and Ceilometer's archive
    * policies are created if missing, as `gnocchi-upgrade` does.
    */
-  static async open(target: string, options: { defaults?: boolean } = {}): Promise<Index> {
-    const sql = await openSql(target);
+  static async open(target: string, options: { defaults?: boolean; pglite?: PgliteOptions } = {}): Promise<Index> {
+    const sql = await openSql(target, options.pglite);
     try {
       await migrate(sql);
       const index = new Index(sql);

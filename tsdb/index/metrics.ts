@@ -101,6 +101,11 @@ export class Metrics {
     return metric;
   }
 
+  /** metrics remembered (for diagnostics) */
+  get cached(): number {
+    return this.cache.size;
+  }
+
   /** Forget remembered metrics (after a change to metric rows elsewhere in this process). */
   forget(): void {
     this.cache.clear();
