@@ -6,7 +6,7 @@
  *
  *   node --import tsx bench/alarms.ts [--sizes 1000,10000,100000] [--quick]
  *        [--http-alarms 500] [--shuffle] [--in-flight 8] [--steady-cycles 1]
- *        [--cpu-prof DIR]
+ *        [--cpu-prof DIR] [--heap-snapshot DIR]
  *
  * Per size N, on a fresh server (startTestServer: embedded storage, the
  * alarms role, no evaluation schedule; the bench drives the cycles):
@@ -56,7 +56,8 @@
  *   execProtocolRawSync (WebAssembly on this thread) and attributed to the
  *   statement or transaction it is running: exclusive, so these add up.
  * --cpu-prof DIR writes a V8 CPU profile of each cycle and logs its shares
- * (PGlite, GC, each tally file).
+ * (PGlite, GC, each tally file); --heap-snapshot DIR a V8 heap snapshot after
+ * the last steady cycle (what the evaluator holds between cycles).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -65,6 +66,7 @@ import { join } from 'node:path';
 import { type IncomingMessage, type ServerResponse, createServer, Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
 import { parseAlarmBody } from '../alarms/api/alarm-input.js';
 import { alarmRecord } from '../alarms/api/alarm-json.js';
@@ -93,6 +95,8 @@ const { values: args } = parseArgs({
     'steady-cycles': { type: 'string', default: '1' },
     // write a V8 CPU profile of each evaluation cycle into this directory
     'cpu-prof': { type: 'string' },
+    // write a V8 heap snapshot after the last steady cycle into this directory
+    'heap-snapshot': { type: 'string' },
   },
 });
 const SIZES = (args.sizes ?? (args.quick ? '1000,10000' : '1000,10000,100000')).split(',').map((s) => Number(s.trim()));
@@ -666,7 +670,15 @@ async function runSize(n: number, receiver: Receiver): Promise<Result> {
       const mem = process.memoryUsage();
       const mb = (b: number): string => (b / 2 ** 20).toFixed(0);
       const wasm = store.sql.embeddedMemory?.() ?? 0;
-      log(`  steady cycle ${k}: ${(c.stats.durationMs / 1000).toFixed(2)} s, ${c.stats.reads} reads, ${c.stats.transitions} transitions; RSS ${mb(mem.rss)} MB (JS heap ${mb(mem.heapUsed)} used of ${mb(mem.heapTotal)}, array buffers ${mb(mem.arrayBuffers)}, PGlite's WASM memory ${mb(wasm)} allocated, ${mb(residentOf((m) => m.path === '' && m.size === wasm))} resident)`);
+      const spaces = getHeapSpaceStatistics()
+        .filter((sp) => sp.space_size >= 2 ** 20)
+        .map((sp) => `${sp.space_name.replace(/_space$/, '')} ${mb(sp.space_used_size)}/${mb(sp.space_size)}`)
+        .join(', ');
+      log(`  steady cycle ${k}: ${(c.stats.durationMs / 1000).toFixed(2)} s, ${c.stats.reads} reads, ${c.stats.transitions} transitions; RSS ${mb(mem.rss)} MB (JS heap ${mb(mem.heapUsed)} used of ${mb(mem.heapTotal)}: ${spaces}; array buffers ${mb(mem.arrayBuffers)}, PGlite's WASM memory ${mb(wasm)} allocated, ${mb(residentOf((m) => m.path === '' && m.size === wasm))} resident)`);
+    }
+    if (args['heap-snapshot']) {
+      mkdirSync(args['heap-snapshot'], { recursive: true });
+      log(`  heap snapshot: ${writeHeapSnapshot(join(args['heap-snapshot'], `alarms-${n}.heapsnapshot`))}`);
     }
     tableMb.push(await alarmTableMb());
     const steady = steadyCycles[steadyCycles.length - 1];

@@ -155,9 +155,10 @@ function freePort(): Promise<number> {
 async function startTally(): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'tally-bench-api-'));
-  const bin = fileURLToPath(new URL('../bin/tally.js', import.meta.url));
+  // the `tally` command, as deployed
+  const bin = fileURLToPath(new URL('../bin/tally', import.meta.url));
   // warn: pino's line per request would be part of what is measured
-  const child: ChildProcess = spawn(process.execPath, [bin, 'all-in-one', '--port', String(port), '--data-dir', dir, '--auth-mode', 'basic'], {
+  const child: ChildProcess = spawn(bin, ['all-in-one', '--port', String(port), '--data-dir', dir, '--auth-mode', 'basic'], {
     env: { ...process.env, TALLY_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -52,7 +52,8 @@ const METRICS = RESOURCES * PER_RESOURCE;
 const LOAD_BATCH = 100;
 const PG_SERVER = process.env.TALLY_BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, 'bin', 'tally.js');
+// as deployed: the `tally` command (bin/tally sets glibc's allocator, then runs bin/tally.js)
+const BIN = join(ROOT, 'bin', 'tally');
 const MB = 2 ** 20;
 const T0 = Date.UTC(2026, 0, 1) / 1000;
 
@@ -140,9 +141,9 @@ interface Running {
   stop(): Promise<void>;
 }
 
-/** Starts a Node.js process, sampled from its first moment; resolves once its output matches `ready`. */
-async function startNode(argv: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<Running> {
-  const child = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts a process, sampled from its first moment; resolves once its output matches `ready`. */
+async function startProcess(command: string, argv: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<Running> {
+  const child = spawn(command, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const running: Running = {
     child,
     sampler: new Sampler(child.pid!),
@@ -301,7 +302,7 @@ async function runTally(index: Index, withLoad: boolean): Promise<Scenario> {
   const dir = mkdtempSync(join(tmpdir(), 'tally-footprint-'));
   const port = await freePort();
   log(`${index.name}: starting tally all-in-one on an empty store`);
-  const tally = await startNode([BIN, 'all-in-one', '--port', String(port), '--data-dir', dir], { TALLY_LOG_LEVEL: 'warn', TALLY_INDEX_URL: index.url }, /listening on http/);
+  const tally = await startProcess(BIN, ['all-in-one', '--port', String(port), '--data-dir', dir], { TALLY_LOG_LEVEL: 'warn', TALLY_INDEX_URL: index.url }, /listening on http/);
   const client = new ApiClient(`http://127.0.0.1:${port}`, '');
   try {
     await sleep(IDLE_S * 1000);
@@ -335,7 +336,7 @@ interface Bare {
 async function runBare(): Promise<Bare[]> {
   const out: Bare[] = [];
   const idle = async (name: string, argv: string[]): Promise<void> => {
-    const p = await startNode(argv, {}, /ready/);
+    const p = await startProcess(process.execPath, argv, {}, /ready/);
     await sleep(Math.min(IDLE_S, 10) * 1000);
     out.push({ name, memory: p.sampler.phase().end });
     await p.stop();

@@ -15,6 +15,7 @@ import type { Event } from '../../tsdb/index/events.js';
 import type { Alarm, AlarmChange, AlarmState, AlarmNotification, CompositeRule, MetricsAggregationRule, ResourceThresholdRule, ResourcesAggregationRule, ThresholdRuleBase, TypedThresholdRule } from '../model.js';
 import { THRESHOLD_TYPES, actionsFor } from '../model.js';
 import { AlarmStore, type StateUpdate } from '../store/alarm-store.js';
+import { type WorkingAlarm, compactAlarm, StringPool } from './compact-alarm.js';
 import { compositeLeaves, compositeTransition } from './composite.js';
 import { eventMatches, eventProject, eventTransition } from './event-alarms.js';
 import { type Explanation, type RuleExplanation, explainRule } from './explain.js';
@@ -52,12 +53,6 @@ export interface CycleStats {
   readonly durationMs: number;
 }
 
-/** An alarm due in this cycle, with its rules' reads. */
-interface Planned {
-  readonly alarm: Alarm;
-  readonly plans: readonly RulePlan[];
-}
-
 /** One threshold rule of an alarm, with the read it needs. */
 interface RulePlan {
   readonly rule: TypedThresholdRule | (ThresholdRuleBase & { type: Alarm['type'] });
@@ -83,13 +78,18 @@ function requestOf(type: Alarm['type'], rule: ThresholdRuleBase, now: number, la
   return { kind: 'resources', resourceType: r.resource_type, query, metric: r.metric, ...base };
 }
 
-function plansOf(alarm: Alarm, now: number, lag: number): RulePlan[] {
+function plansOf(alarm: WorkingAlarm, now: number, lag: number): RulePlan[] {
   const rules: TypedThresholdRule[] =
     alarm.type === 'composite' ? compositeLeaves(alarm.rule as CompositeRule) : [{ ...(alarm.rule as ThresholdRuleBase), type: alarm.type } as TypedThresholdRule];
   return rules.map((rule) => {
     const request = requestOf(rule.type, rule, now, lag);
     return { rule, request, key: requestKey(request) };
   });
+}
+
+/** What a threshold or composite alarm in its state makes of its rules' outcomes. */
+function transitionOf(alarm: WorkingAlarm, outcome: (j: number) => RuleOutcome): Transition | null {
+  return alarm.type === 'composite' ? compositeTransition(alarm, outcome) : thresholdTransition(alarm, outcome(0));
 }
 
 function outcomeOf(plan: RulePlan, result: StatisticsResult): RuleOutcome {
@@ -128,6 +128,12 @@ interface LastEvaluation {
   readonly state: AlarmState;
   readonly previous?: AlarmState;
   readonly skipped?: string;
+  /**
+   * Whether it made a transition. Given its batch, the transition itself is
+   * rebuilt when asked (a function of the previous state, the rule and the
+   * outcomes); without one (an event alarm), it is kept.
+   */
+  readonly transitioned?: boolean;
   readonly transition?: Explanation['transition'];
 }
 
@@ -135,8 +141,9 @@ export class Evaluator {
   private readonly last = new Map<string, LastEvaluation>();
   private readonly inFlight = new Set<string>();
   private readonly eventAlarms = new Map<string, { alarms: Alarm[]; until: number }>();
-  /** the threshold and composite alarms as last read, by id, with their version (AlarmStore.versionOf) */
-  private readonly working = new Map<string, { version: string; alarm: Alarm }>();
+  /** the threshold and composite alarms as last read, by id, compacted (their version is AlarmStore.versionOf) */
+  private readonly working = new Map<string, WorkingAlarm>();
+  private readonly strings = new StringPool();
   private lastCycle: CycleStats | null = null;
 
   constructor(private readonly o: EvaluatorOptions) {}
@@ -151,12 +158,19 @@ export class Evaluator {
     const last = this.last.get(alarm.alarm_id);
     if (!last) return undefined;
     const rules: RuleExplanation[] = [];
+    let transition = last.transition;
     if (last.batch) {
       const plans = plansOf(alarm, last.at, last.batch.lag);
+      const outcomes: RuleOutcome[] = [];
       for (const [j, p] of plans.entries()) {
         const read = last.batch.reads.get(p.key);
         if (!read) return undefined;
-        rules.push(explainRule(alarm.type === 'composite' ? `rule${j + 1}` : null, p.rule, read.request, read.result, outcomeOf(p, read.result)));
+        outcomes.push(outcomeOf(p, read.result));
+        rules.push(explainRule(alarm.type === 'composite' ? `rule${j + 1}` : null, p.rule, read.request, read.result, outcomes[j]));
+      }
+      if (last.transitioned !== undefined) {
+        const t = last.transitioned ? transitionOf({ ...alarm, state: last.previous ?? alarm.state }, (j) => outcomes[j]) : null;
+        transition = t ? { state: t.state, reason: t.reason, reason_data: t.reasonData } : null;
       }
     }
     return {
@@ -167,7 +181,7 @@ export class Evaluator {
       state: last.state,
       ...(last.previous ? { previous_state: last.previous } : {}),
       ...(last.skipped ? { skipped: last.skipped } : {}),
-      ...(last.transition !== undefined ? { transition: last.transition } : {}),
+      ...(transition !== undefined ? { transition } : {}),
       rules,
     };
   }
@@ -199,35 +213,20 @@ export class Evaluator {
   async evaluateAll(now: number = Date.now() * 1000): Promise<CycleStats> {
     const started = performance.now();
     const all = await this.workingSet();
-    const due: Alarm[] = [];
-    let skipped = 0;
-    for (const a of all) {
-      if (this.inFlight.has(a.alarm_id)) skipped++;
-      else if (!safeWithin(a, now)) {
-        skipped++;
-        this.last.set(a.alarm_id, { at: now, batch: null, skipped: 'outside its time constraints', state: a.state });
-      } else due.push(a);
-    }
-    // alarms reading the same data next to each other, so that they land in one batch and share its read
-    const lag = this.o.ingestionLagSeconds ?? 0;
-    const planned = due.map((alarm) => ({ alarm, plans: plansOf(alarm, now, lag) }));
-    planned.sort((a, b) => (a.plans[0].key < b.plans[0].key ? -1 : a.plans[0].key > b.plans[0].key ? 1 : 0));
-    const size = this.o.batchSize ?? 2000;
-    const batches: Planned[][] = [];
-    for (let i = 0; i < planned.length; i += size) batches.push(planned.slice(i, i + size));
+    const { batches, skipped } = this.batchesOf(all, now);
     const totals = { evaluated: 0, failed: 0, reads: 0, transitions: 0, notifications: 0 };
     const batchTimeoutMs = this.o.batchTimeoutMs ?? 50_000;
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < batches.length) {
         const batch = batches[next++];
-        for (const p of batch) this.inFlight.add(p.alarm.alarm_id);
+        for (const a of batch) this.inFlight.add(a.alarm_id);
         const work = this.evaluateBatch(batch, now);
         // the cycle stops waiting at the deadline; the batch finishes (or fails) on its own and frees its alarms then
         work.then(
-          () => batch.forEach((p) => this.inFlight.delete(p.alarm.alarm_id)),
+          () => batch.forEach((a) => this.inFlight.delete(a.alarm_id)),
           (err: unknown) => {
-            batch.forEach((p) => this.inFlight.delete(p.alarm.alarm_id));
+            batch.forEach((a) => this.inFlight.delete(a.alarm_id));
             this.o.log?.(`alarms: evaluation of ${batch.length} alarms failed: ${(err as Error).message}`);
           },
         );
@@ -251,28 +250,57 @@ export class Evaluator {
   }
 
   /**
+   * The alarms due at `now`, in batches of alarms reading the same data next
+   * to each other, so that they share their batch's read. A batch plans its
+   * reads when it runs (the plans of 100,000 alarms held ~50 MB through the
+   * cycle), and the sort keys live only here.
+   */
+  private batchesOf(all: readonly WorkingAlarm[], now: number): { batches: WorkingAlarm[][]; skipped: number } {
+    const due: WorkingAlarm[] = [];
+    let skipped = 0;
+    for (const a of all) {
+      if (this.inFlight.has(a.alarm_id)) skipped++;
+      else if (!safeWithin(a, now)) {
+        skipped++;
+        this.last.set(a.alarm_id, { at: now, batch: null, skipped: 'outside its time constraints', state: a.state });
+      } else due.push(a);
+    }
+    const lag = this.o.ingestionLagSeconds ?? 0;
+    const keys = due.map((alarm) => plansOf(alarm, now, lag)[0].key);
+    const order = Array.from(due.keys()).sort((i, j) => (keys[i] < keys[j] ? -1 : keys[i] > keys[j] ? 1 : 0));
+    const size = this.o.batchSize ?? 2000;
+    const batches: WorkingAlarm[][] = [];
+    for (let i = 0; i < order.length; i += size) batches.push(order.slice(i, i + size).map((k) => due[k]));
+    return { batches, skipped };
+  }
+
+  /**
    * Every enabled threshold and composite alarm, current: a cheap poll of
    * their versions, then a full read of those new or changed since the last
    * cycle (by this process's API, by another process, or by evaluation).
    */
-  private async workingSet(): Promise<Alarm[]> {
+  private async workingSet(): Promise<WorkingAlarm[]> {
     const types: readonly string[] = [...THRESHOLD_TYPES, 'composite'];
     const versions = await this.o.store.enabledVersions(types);
     for (const id of this.working.keys()) if (!versions.has(id)) this.working.delete(id);
     const stale: string[] = [];
-    for (const [id, v] of versions) if (this.working.get(id)?.version !== v) stale.push(id);
+    for (const [id, v] of versions) {
+      const known = this.working.get(id);
+      if (known === undefined || AlarmStore.versionOf(known) !== v) stale.push(id);
+    }
     for (let i = 0; i < stale.length; i += 10_000) {
       for (const a of await this.o.store.getMany(stale.slice(i, i + 10_000))) {
         // changed again between the two reads: disabled or of another type now
-        if (a.enabled && types.includes(a.type)) this.working.set(a.alarm_id, { version: AlarmStore.versionOf(a), alarm: a });
+        if (a.enabled && types.includes(a.type)) this.working.set(a.alarm_id, compactAlarm(a, this.strings));
       }
     }
-    return [...this.working.values()].map((w) => w.alarm);
+    return [...this.working.values()];
   }
 
-  private async evaluateBatch(batch: readonly Planned[], now: number): Promise<{ reads: number; transitions: number; notifications: number }> {
+  private async evaluateBatch(batch: readonly WorkingAlarm[], now: number): Promise<{ reads: number; transitions: number; notifications: number }> {
     const started = performance.now();
-    const plans = batch.map((p) => p.plans);
+    const lag = this.o.ingestionLagSeconds ?? 0;
+    const plans = batch.map((alarm) => plansOf(alarm, now, lag));
     const unique = new Map<string, StatisticsRequest>();
     for (const ps of plans) for (const p of ps) if (!unique.has(p.key)) unique.set(p.key, p.request);
     const keys = [...unique.keys()];
@@ -281,14 +309,14 @@ export class Evaluator {
     for (let i = 0; i < keys.length; i++) reads.set(keys[i], { request: unique.get(keys[i])!, result: results[i] });
 
     const updates: StateUpdate[] = [];
-    const evaluated: { alarm: Alarm; t: Transition | null }[] = [];
+    const evaluated: { alarm: WorkingAlarm; t: Transition | null }[] = [];
     let notifications = 0;
     for (let i = 0; i < batch.length; i++) {
-      const alarm = batch[i].alarm;
+      const alarm = batch[i];
       const ps = plans[i];
       const outcomes: (RuleOutcome | undefined)[] = new Array(ps.length);
       const outcome = (j: number): RuleOutcome => (outcomes[j] ??= outcomeOf(ps[j], reads.get(ps[j].key)!.result));
-      const t = alarm.type === 'composite' ? compositeTransition(alarm, outcome) : thresholdTransition(alarm, outcome(0));
+      const t = transitionOf(alarm, outcome);
       if (t) {
         const u = this.stateUpdate(alarm, t, now, false);
         updates.push(u);
@@ -298,21 +326,21 @@ export class Evaluator {
     }
     // only changes are written: the time of every evaluation stays in memory (explain, evaluate_timestamp)
     const applied = await this.o.store.applyStateUpdates(updates);
-    const record: BatchReads = { evaluatedAt: now, durationMs: performance.now() - started, alarms: batch.length, lag: this.o.ingestionLagSeconds ?? 0, reads };
+    const record: BatchReads = { evaluatedAt: now, durationMs: performance.now() - started, alarms: batch.length, lag, reads };
     for (const { alarm, t } of evaluated) {
       this.last.set(alarm.alarm_id, {
         at: now,
         batch: record,
         state: t?.state ?? alarm.state,
         previous: alarm.state,
-        transition: t ? { state: t.state, reason: t.reason, reason_data: t.reasonData } : null,
+        transitioned: t !== null,
       });
     }
     return { reads: keys.length, transitions: updates.filter((u) => u.change && applied.has(u.alarmId)).length, notifications };
   }
 
   /** The write a transition makes: history (when the state changes or `alwaysRecord`) and notifications. */
-  private stateUpdate(alarm: Alarm, t: Transition, now: number, alwaysRecord: boolean): StateUpdate {
+  private stateUpdate(alarm: WorkingAlarm, t: Transition, now: number, alwaysRecord: boolean): StateUpdate {
     const changed = t.state !== alarm.state || alwaysRecord;
     const change: AlarmChange | undefined = changed
       ? {
@@ -380,7 +408,7 @@ export class Evaluator {
   }
 }
 
-function safeWithin(a: Alarm, now: number): boolean {
+function safeWithin(a: WorkingAlarm, now: number): boolean {
   try {
     return withinTimeConstraints(a.time_constraints, now / 1000);
   } catch {

@@ -70,6 +70,11 @@ for (const target of targets) describe(`the evaluator's working set (index on ${
     assert.equal(why.evaluated, true);
     assert.deepEqual(why.rules[0].evaluated.map((p: [string, number]) => p[1]), [5]);
     assert.deepEqual(why.rules[0].comparison.outside_threshold, [true]);
+    // the transition, rebuilt from the previous state and the outcomes, is the one that was written
+    const current = await call('GET', `/v2/alarms/${a.alarm_id}`);
+    assert.equal(why.transition.state, 'alarm');
+    assert.equal(why.transition.reason, current.state_reason);
+    assert.equal(why.transition.reason_data.disposition, 'outside');
 
     // a cycle leaves no timer behind: a pending one would hold its batch in memory until it fired
     // (other parts keep a timer or two of their own: the count must not grow with the cycles)
