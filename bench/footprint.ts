@@ -384,6 +384,11 @@ function report(scenarios: Scenario[], bare: Bare[]): void {
     if (s.load && s.loadRate) {
       const rate = `${Math.round(s.loadRate.measures).toLocaleString('en-US')} measures/s, ${s.loadRate.reads.toFixed(0)} reads/s, ${s.loadRate.aggregates.toFixed(1)} aggregates/s`;
       row(`${s.index}: steady load (${rate}), peak`, s.load.peak, verdict(s.load.peak.rss, TARGETS.load));
+      if (pglite && pgliteOwn > 0) {
+        // what the same load costs tally beside the embedded database (PostgreSQL's run measures it without one)
+        const ours = s.load.peak.rss - pgliteOwn;
+        rows.push([`${s.index}: steady load, peak, but for PGlite's own ${mb(pgliteOwn)} MB`, mb(ours), '', '', verdict(ours, TARGETS.load)]);
+      }
       row(`${s.index}: steady load, at its end`, s.load.end);
     }
   }
