@@ -1,9 +1,8 @@
 /** The `tally` command line: one binary, a sub-command per process or task. */
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { agentCommand } from './agent-command.js';
 import { type Config, loadConfig } from './config.js';
-import { runUntilSignalled } from './server.js';
-import { tsdbStatus } from './tsdb-status.js';
 import { tuneRuntime } from './runtime.js';
 
 interface ServerFlags {
@@ -39,6 +38,10 @@ function serverOptions(cmd: Command): Command {
     .option('--amqp-url <url>', 'RabbitMQ carrying the cloud\'s notifications, amqp://user:pass@host:5672/ (default: none, HTTP ingest only)');
 }
 
+// each command loads what it runs: the agent on a compute node never loads the store, PGlite or the API
+const runUntilSignalled: typeof import('./server.js').runUntilSignalled = async (...args) => (await import('./server.js')).runUntilSignalled(...args);
+const tsdbStatus: typeof import('./tsdb-status.js').tsdbStatus = async (...args) => (await import('./tsdb-status.js')).tsdbStatus(...args);
+
 export async function main(argv: string[]): Promise<void> {
   tuneRuntime();
   const program = new Command('tally')
@@ -73,6 +76,8 @@ export async function main(argv: string[]): Promise<void> {
         'alarms',
       ),
     );
+
+  agentCommand(program);
 
   program
     .command('tsdb-status')

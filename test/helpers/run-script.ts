@@ -1,9 +1,14 @@
-/** Runs a bash script asynchronously: resolves with its stdout, hands each stderr line to `log`, rejects on a non-zero exit with stderr's tail. */
+/** Runs scripts and commands asynchronously: stdout resolved, each stderr line handed to `log`, a non-zero exit rejected with stderr's tail. */
 import { spawn } from 'node:child_process';
 
 export function runScript(script: string, env: NodeJS.ProcessEnv = {}, log: (line: string) => void = () => undefined): Promise<string> {
+  return runCommand('bash', [script], env, log);
+}
+
+/** Runs a command: resolves with its stdout, hands each stderr line to `log`, rejects on a non-zero exit with stderr's tail. */
+export function runCommand(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, log: (line: string) => void = () => undefined): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => {
@@ -16,7 +21,7 @@ export function runScript(script: string, env: NodeJS.ProcessEnv = {}, log: (lin
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0) resolve(out);
-      else reject(Object.assign(new Error(`${script} exited with ${code}:\n${err.slice(-3000)}`), { exitCode: code }));
+      else reject(Object.assign(new Error(`${[command, ...args].join(' ')} exited with ${code}:\n${err.slice(-3000)}`), { exitCode: code }));
     });
   });
 }

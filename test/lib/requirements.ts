@@ -36,6 +36,16 @@ export const DEBIAN_PACKAGES = {
   'iproute2': 'ss, to wait for a service\'s port',
   'openssl': "certificates for the notifiers' TLS tests",
   'git': 'listing the checkout for the stand-alone test',
+  'openvswitch-switch': 'a real ovsdb-server and ovs-vswitchd (userspace dummy datapath) for the Open vSwitch sampler',
+  'libvirt-clients': "virsh, the libvirt sampler's one process per poll",
+  'libvirt-daemon': "libvirt's test driver: domains with Nova's metadata and counters, no hypervisor",
+  'python3-libvirt': "libvirt's Python binding, which Ceilometer's compute pollsters (the libvirt sampler's oracle) call",
+  'ceph-mon': "a throw-away single-node Ceph for the Ceph sampler's tests (test/ceph/up.sh)",
+  'ceph-mgr': "the Ceph test cluster's manager (df, osd perf)",
+  'ceph-osd': "the Ceph test cluster's OSD (bluestore on a file)",
+  'ceph-common': 'the ceph and rbd CLIs as oracles, and python3-rados/python3-rbd the Ceph sampler reads with',
+  'radosgw': 'RGW and radosgw-admin for the radosgw.* meters',
+  'prometheus-libvirt-exporter': "Debian's libvirt exporter, whose names the agent can expose too (the comparison's oracle)",
   'rabbitmq-server': "rabbitmqctl, to watch and drop the broker's queues and connections (the broker itself runs on the machine)",
 } as const satisfies Record<string, string>;
 

@@ -1,0 +1,41 @@
+/**
+ * Python's view of a JSON-like value, as Ceilometer's exporter sees a
+ * sample's fields and metadata: whether `if value:` takes it, and what
+ * `str(value)` makes of it (prometheus_client turns every label value into
+ * a string with str()).
+ */
+
+/** Python truthiness: None, False, 0, '' and empty lists and dicts are false; NaN is true. */
+export function truthy(value: unknown): boolean {
+  if (value === null || value === undefined || value === false || value === 0 || value === '') return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object') {
+    for (const _ in value) return true;
+    return false;
+  }
+  return true;
+}
+
+/** A plain object (Python dict), or undefined. */
+export function dict(value: unknown): Readonly<Record<string, unknown>> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/**
+ * Python's str() of a scalar: strings as they are, None, True, False, and
+ * numbers as Python prints an int (JSON does not tell 2 from 2.0; an
+ * integral number is taken for an int). Lists and dicts, which no label of
+ * the exporter reads in practice, come out as JSON.
+ */
+export function pyStr(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === null || value === undefined) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (typeof value === 'number') {
+    if (Number.isNaN(value)) return 'nan';
+    if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
+    return `${value}`;
+  }
+  return JSON.stringify(value) ?? '';
+}

@@ -1,0 +1,168 @@
+/**
+ * Domain statistics in one vocabulary: the keys of `virsh domstats --raw`
+ * (libvirt's virConnectGetAllDomainStats: `cpu.time`, `balloon.rss`,
+ * `block.0.rd.bytes`, `net.1.tx.pkts`, …). A QEMU host answers every group
+ * in that one bulk call; where a host leaves groups out (the test driver
+ * answers only `state`), the per-domain commands that carry the same
+ * counters are run instead and their output is translated to these keys, so
+ * that the samples are built from one shape whatever the host.
+ */
+import type { DomainInfo } from './domain-xml.js';
+
+export type DomainStats = Map<string, string>;
+
+/** `domstats --raw`: the stats of every domain, by domain name. */
+export function parseDomstats(text: string): Map<string, DomainStats> {
+  const out = new Map<string, DomainStats>();
+  let current: DomainStats | null = null;
+  for (const line of text.split('\n')) {
+    const header = /^Domain: '(.*)'$/.exec(line);
+    if (header) {
+      current = new Map();
+      out.set(header[1], current);
+      continue;
+    }
+    const eq = line.indexOf('=');
+    if (current && eq > 0) current.set(line.slice(0, eq).trim(), line.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+/** The groups a domain's stats lack, each filled in by per-domain commands. */
+export type Group = 'cpu' | 'vcpu' | 'balloon' | 'block' | 'net';
+
+export function missingGroups(stats: DomainStats): Group[] {
+  const has = (prefix: string): boolean => {
+    for (const k of stats.keys()) if (k.startsWith(prefix)) return true;
+    return false;
+  };
+  const missing: Group[] = [];
+  if (!stats.has('cpu.time')) missing.push('cpu');
+  if (!stats.has('vcpu.current')) missing.push('vcpu');
+  if (!has('balloon.')) missing.push('balloon');
+  if (!stats.has('block.count')) missing.push('block');
+  if (!stats.has('net.count')) missing.push('net');
+  return missing;
+}
+
+/** A per-domain command, and how its output becomes domstats keys. */
+export interface Fill {
+  /** the virsh command's name: `dommemstat`, `domblkstat`, … */
+  readonly kind: string;
+  readonly command: string;
+  readonly apply: (output: string, stats: DomainStats) => void;
+}
+
+/** virsh's own quoting of an argument (names and devices are plain, but a quote must not break the round). */
+const arg = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
+
+/** `key value` lines (domblkstat, domifstat, dommemstat, cpu-stats), keyed by their last-but-one word. */
+function pairs(output: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of output.split('\n')) {
+    const words = line.trim().split(/\s+/);
+    if (words.length >= 2) m.set(words[words.length - 2], words[words.length - 1]);
+  }
+  return m;
+}
+
+/** `Label: value` lines (dominfo, domblkinfo). */
+function labelled(output: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of output.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0) m.set(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+  }
+  return m;
+}
+
+const copy = (from: Map<string, string>, to: DomainStats, keys: Readonly<Record<string, string>>): void => {
+  for (const [src, dst] of Object.entries(keys)) {
+    const v = from.get(src);
+    if (v !== undefined && /^-?\d+(\.\d+)?$/.test(v)) to.set(dst, v);
+  }
+};
+
+/** The commands that fill in what `domstats` left out for one domain. */
+export function fillsFor(domain: DomainInfo, missing: readonly Group[], skip: ReadonlySet<string> = new Set()): Fill[] {
+  const d = arg(domain.name);
+  const fills: Fill[] = [];
+  if (missing.includes('cpu') || missing.includes('vcpu') || missing.includes('balloon')) {
+    // one command for the three: dominfo is virDomainGetInfo, whose CPU time is the domain's cpu.time
+    fills.push({
+      kind: 'dominfo',
+      command: `dominfo ${d}`,
+      apply: (out, stats) => {
+        const info = labelled(out);
+        const time = /^(\d+)(?:\.(\d{1,9}))?s$/.exec(info.get('CPU time') ?? '');
+        if (time && missing.includes('cpu')) stats.set('cpu.time', String(BigInt(time[1]) * 1_000_000_000n + BigInt((time[2] ?? '').padEnd(9, '0'))));
+        const cpus = info.get('CPU(s)');
+        if (cpus && missing.includes('vcpu')) stats.set('vcpu.current', cpus);
+        const used = /^(\d+) KiB$/.exec(info.get('Used memory') ?? '');
+        const max = /^(\d+) KiB$/.exec(info.get('Max memory') ?? '');
+        if (used && !stats.has('balloon.current')) stats.set('balloon.current', used[1]);
+        if (max && !stats.has('balloon.maximum')) stats.set('balloon.maximum', max[1]);
+      },
+    });
+  }
+  if (missing.includes('balloon')) {
+    fills.push({
+      kind: 'dommemstat',
+      command: `dommemstat ${d}`,
+      apply: (out, stats) => copy(pairs(out), stats, { actual: 'balloon.current', swap_in: 'balloon.swap_in', swap_out: 'balloon.swap_out', unused: 'balloon.unused', available: 'balloon.available', usable: 'balloon.usable', rss: 'balloon.rss' }),
+    });
+  }
+  if (missing.includes('block')) {
+    domain.disks.forEach((disk, i) => {
+      fills.push({
+        kind: 'domblkstat',
+        command: `domblkstat ${d} ${arg(disk.dev)}`,
+        apply: (out, stats) => {
+          stats.set('block.count', String(domain.disks.length));
+          stats.set(`block.${i}.name`, disk.dev);
+          const p = `block.${i}.`;
+          copy(pairs(out), stats, { rd_req: `${p}rd.reqs`, rd_bytes: `${p}rd.bytes`, wr_req: `${p}wr.reqs`, wr_bytes: `${p}wr.bytes`, rd_total_times: `${p}rd.times`, wr_total_times: `${p}wr.times`, errs: `${p}errors` });
+        },
+      });
+    });
+  }
+  if (missing.includes('block') && domain.disks.length > 0) {
+    fills.push({
+      kind: 'domblkinfo',
+      command: `domblkinfo ${d} --all`,
+      apply: (out, stats) => {
+        // ` vda      1099506450432   1099511627776   1099511627776`: target, capacity, allocation, physical
+        for (const line of out.split('\n')) {
+          const [dev, capacity, allocation, physical] = line.trim().split(/\s+/);
+          const i = domain.disks.findIndex((disk) => disk.dev === dev);
+          if (i < 0) continue;
+          const p = `block.${i}.`;
+          for (const [key, v] of [['capacity', capacity], ['allocation', allocation], ['physical', physical]] as const) if (v && /^\d+$/.test(v)) stats.set(p + key, v);
+        }
+      },
+    });
+  }
+  if (missing.includes('net')) {
+    domain.nics.forEach((nic, i) => {
+      fills.push({
+        kind: 'domifstat',
+        command: `domifstat ${d} ${arg(nic.dev)}`,
+        apply: (out, stats) => {
+          stats.set('net.count', String(domain.nics.length));
+          stats.set(`net.${i}.name`, nic.dev);
+          const p = `net.${i}.`;
+          copy(pairs(out), stats, { rx_bytes: `${p}rx.bytes`, rx_packets: `${p}rx.pkts`, rx_errs: `${p}rx.errs`, rx_drop: `${p}rx.drop`, tx_bytes: `${p}tx.bytes`, tx_packets: `${p}tx.pkts`, tx_errs: `${p}tx.errs`, tx_drop: `${p}tx.drop` });
+        },
+      });
+    });
+  }
+  return skip.size === 0 ? fills : fills.filter((f) => !skip.has(f.kind));
+}
+
+/** A counter as a number, or null when absent. Counters beyond 2^53 lose their last digits, as they would in a float64 store. */
+export function num(stats: DomainStats, key: string): number | null {
+  const v = stats.get(key);
+  if (v === undefined || v === '') return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+}
