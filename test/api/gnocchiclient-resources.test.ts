@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -89,8 +89,10 @@ describe('gnocchi CLI: resources against tally', requires('python3-gnocchiclient
     assert.deepEqual(generic.map((r) => r.type), ['vm', 'vm']);
   });
 
-  it('takes batch measures by resource and metric name, creating missing metrics, and aggregates them per project', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'tally-batch-')), 'batch.json');
+  it('takes batch measures by resource and metric name, creating missing metrics, and aggregates them per project', async (t) => {
+    const batchDir = mkdtempSync(join(tmpdir(), 'tally-batch-'));
+    t.after(() => rmSync(batchDir, { recursive: true, force: true }));
+    const file = join(batchDir, 'batch.json');
     writeFileSync(
       file,
       JSON.stringify({

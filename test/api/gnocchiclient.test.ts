@@ -1,7 +1,7 @@
 /** The real python-gnocchiclient CLI (Debian's `gnocchi`) against a running tally. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -65,10 +65,12 @@ describe('gnocchi CLI against tally', requires('python3-gnocchiclient'), () => {
     assert.deepEqual(await gnocchi('metric', 'list'), []);
   });
 
-  it('takes measures for several metrics in one batch', async () => {
+  it('takes measures for several metrics in one batch', async (t) => {
     const a = (await gnocchi('metric', 'create', '-a', 'demo', 'batch.a')) as { id: string };
     const b = (await gnocchi('metric', 'create', '-a', 'demo', 'batch.b')) as { id: string };
-    const file = join(mkdtempSync(join(tmpdir(), 'tally-batch-')), 'batch.json');
+    const batchDir = mkdtempSync(join(tmpdir(), 'tally-batch-'));
+    t.after(() => rmSync(batchDir, { recursive: true, force: true }));
+    const file = join(batchDir, 'batch.json');
     writeFileSync(file, JSON.stringify({
       [a.id]: [{ timestamp: '2024-01-01T00:00:00', value: 1 }, { timestamp: '2024-01-01T00:00:30', value: 2 }],
       [b.id]: [{ timestamp: '2024-01-01T00:00:00', value: 10 }],
