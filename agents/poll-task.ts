@@ -107,9 +107,8 @@ export class PollTask {
 
   private retry(): void {
     if (this.stopped) return;
+    // doubling, and always before the regular turn (at most half an interval)
     const delay = Math.min((this.o.retryBaseMs ?? 5_000) * 2 ** (this.health.failures - 1), (this.source.interval * 1000) / 2);
-    // the regular turn comes sooner: no retry needed
-    if (delay >= this.source.interval * 1000) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       void this.poll();

@@ -19,13 +19,13 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { LIBVIRT_METERS } from '../agents/libvirt/meters.js';
 import { LibvirtSampler } from '../agents/libvirt/sampler.js';
+import { freePort } from '../test/helpers/free-port.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -54,23 +54,19 @@ function nodeXml(n: number): string {
   return parts.join('\n');
 }
 
-/** CPU seconds of a process and of the children it waited for, and its peak RSS (MB). */
-function usage(pid: number): { cpu: number; hwmMb: number } {
+/** CPU seconds of a process itself and of the children it waited for (utime + stime, cutime + cstime). */
+function cpuTimes(pid: number | 'self'): { own: number; children: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields 14-17 (utime, stime, cutime, cstime) are 12-15 after the command
-  const cpu = (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICK;
-  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return { cpu, hwmMb: hwm ? Number(hwm[1]) / 1024 : 0 };
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { own: (Number(f[11]) + Number(f[12])) / TICK, children: (Number(f[13]) + Number(f[14])) / TICK };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
+/** CPU seconds of a process and of the children it waited for, and its peak RSS (MB). */
+function usage(pid: number): { cpu: number; hwmMb: number } {
+  const { own, children } = cpuTimes(pid);
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { cpu: own + children, hwmMb: hwm ? Number(hwm[1]) / 1024 : 0 };
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -89,13 +85,6 @@ interface Figures {
   virshCpuS?: number;
 }
 
-/** CPU seconds of the children this process waited for (virsh), from /proc. */
-function childrenCpu(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[13]) + Number(f[14])) / TICK;
-}
-
 async function tally(uri: string, dir: string): Promise<Figures> {
   // wall time of a poll: the sampler itself, here (after a first poll that reads every domain's XML)
   const sampler = new LibvirtSampler({ uri, host: 'compute-1' });
@@ -103,13 +92,13 @@ async function tally(uri: string, dir: string): Promise<Figures> {
   await sampler.poll(wanted);
   let wall = 0;
   let samples = 0;
-  const virsh0 = childrenCpu();
+  const virsh0 = cpuTimes('self').children;
   for (let i = 0; i < POLLS; i++) {
     const t = performance.now();
     samples = (await sampler.poll(wanted)).length;
     wall += (performance.now() - t) / 1000;
   }
-  const virshCpuS = (childrenCpu() - virsh0) / POLLS;
+  const virshCpuS = (cpuTimes('self').children - virsh0) / POLLS;
   // CPU and RSS: the agent as deployed, polling every 5 s
   const polling = join(dir, 'polling.yaml');
   writeFileSync(polling, 'sources:\n  - name: all\n    interval: 5\n    meters: ["*"]\n');

@@ -18,13 +18,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startRealGnocchi } from '../test/helpers/real-gnocchi.js';
 import { ApiClient, median, pool } from './api-client.js';
+import { freePort } from '../test/helpers/free-port.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -140,16 +140,6 @@ async function runWorkload(client: ApiClient, name: string): Promise<Figures> {
   return { ingest: total / ((tDone - t0) / 1000), accepted: total / ((tPosted - t0) / 1000), readMs, aggregatesMs };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A fresh `tally all-in-one` on a free loopback port; resolves once it answers. */
 async function startTally(): Promise<{ url: string; stop: () => Promise<void> }> {

@@ -24,14 +24,15 @@
  * Loopback only; stops by itself.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { ApiClient, pool } from './api-client.js';
+import { freePort } from '../test/helpers/free-port.js';
+import { type ResidentSet, residentSet } from '../exporters/process-memory.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -65,23 +66,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 // -- sampling ---------------------------------------------------------------------------
 
-interface Memory {
-  rss: number;
-  anon: number;
-  file: number;
-}
+type Memory = ResidentSet;
 
 const NO_MEMORY: Memory = { rss: 0, anon: 0, file: 0 };
-
-function readMemory(pid: number): Memory | null {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) * 1024;
-    return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
-  } catch {
-    return null;
-  }
-}
 
 interface Phase {
   /** the sample with the highest RSS */
@@ -102,8 +89,9 @@ class Sampler {
   }
 
   private sample(): void {
-    const m = readMemory(this.pid);
-    if (!m) return;
+    const m = residentSet(this.pid);
+    // the process is gone
+    if (m.rss === 0) return;
     this.last = m;
     if (m.rss > this.peak.rss) this.peak = m;
   }
@@ -123,16 +111,6 @@ class Sampler {
 
 // -- processes --------------------------------------------------------------------------
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 interface Running {
   readonly child: ChildProcess;

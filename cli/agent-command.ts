@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Setting } from '../agents/agent.js';
+import { untilSignalled } from './until-signalled.js';
 
 interface AgentFlags {
   libvirtUri?: string;
@@ -82,17 +83,6 @@ export function agentCommand(program: Command): void {
         exposition: new CeilometerExposition({ exporterNames: flags.libvirtExporterNames === true }),
         log,
       });
-      await new Promise<void>((resolve) => {
-        const onSignal = (signal: string): void => {
-          log(`tally agent: ${signal}, stopping`);
-          agent.stop().then(resolve, (err: unknown) => {
-            console.error(`tally agent: stop failed: ${String(err)}`);
-            process.exitCode = 1;
-            resolve();
-          });
-        };
-        process.once('SIGTERM', () => onSignal('SIGTERM'));
-        process.once('SIGINT', () => onSignal('SIGINT'));
-      });
+      await untilSignalled('tally agent', () => agent.stop());
     });
 }

@@ -17,6 +17,8 @@ import { Engine } from '../tsdb/engine.js';
 import { Index } from '../tsdb/index/index.js';
 import { type Config, checkKeystone, checkNoauthExposure, indexTarget, keystoneServiceOptions, listOf } from './config.js';
 import { Collector } from '../collector/collector.js';
+import { redactedUrl } from '../collector/amqp/redacted-url.js';
+import { untilSignalled } from './until-signalled.js';
 import { collectorRoutes } from '../collector/http-ingest.js';
 import { observeAlarms, observeSql, observeStore, serveMetrics } from './metrics.js';
 import { loadScrapeConfig } from '../collector/prometheus/scrape-config.js';
@@ -171,17 +173,6 @@ function collectorOptions(config: Config, say: (line: string) => void): Paramete
   };
 }
 
-/** The URL without its password, for logs. */
-function redactedUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(invalid URL)';
-  }
-}
-
 /**
  * `tally alarms`: the Aodh v2 API, evaluator and notifiers on their own
  * port, reading any Gnocchi-compatible API over HTTP (gnocchi_url).
@@ -209,16 +200,5 @@ export async function startAlarmsServer(config: Config, say: (line: string) => v
 /** Runs until SIGTERM or SIGINT, then stops gracefully: requests finish, storage is flushed and closed. */
 export async function runUntilSignalled(config: Config, roles?: Roles | 'alarms'): Promise<void> {
   const server = roles === 'alarms' ? await startAlarmsServer(config) : await startServer(config, console.log, roles);
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: string): void => {
-      console.log(`tally: ${signal}, shutting down`);
-      server.stop().then(resolve, (err: unknown) => {
-        console.error(`tally: shutdown failed: ${String(err)}`);
-        process.exitCode = 1;
-        resolve();
-      });
-    };
-    process.once('SIGTERM', () => onSignal('SIGTERM'));
-    process.once('SIGINT', () => onSignal('SIGINT'));
-  });
+  await untilSignalled('tally', () => server.stop());
 }

@@ -20,8 +20,9 @@ function read(path: string): string {
   }
 }
 
-export function residentSet(): ResidentSet {
-  const status = read('/proc/self/status');
+/** The resident set of this process, or of another by its pid (all 0 once it is gone). */
+export function residentSet(pid: number | 'self' = 'self'): ResidentSet {
+  const status = read(`/proc/${pid}/status`);
   const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) * 1024;
   return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
 }

@@ -91,7 +91,6 @@ function planFor(policy: ArchivePolicy): MetricPlan {
   };
 }
 
-
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
 /**

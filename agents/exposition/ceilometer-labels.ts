@@ -5,7 +5,8 @@
  */
 import type { AgentSample } from '../sample.js';
 import { type Labels, isLabelName, isMetricName } from './prom-text.js';
-import { dict, pyStr, truthy } from './python-value.js';
+import { pyTruthy } from '../../collector/definitions/python-values.js';
+import { dict, pyStr } from './python-value.js';
 
 /**
  * Keystone's names for project and user ids. Ceilometer asks Keystone only
@@ -64,42 +65,42 @@ export function ceilometerLabels(sample: AgentSample, shape: MeterShape, identit
   labels[shape.first] = shape.third ?? pyStr(sample.resource_id);
   labels.publisher = 'ceilometer';
   labels.type = shape.type;
-  if (truthy(sample.name)) labels.counter = sample.name;
+  if (pyTruthy(sample.name)) labels.counter = sample.name;
   const project = sample.project_id;
   const user = sample.user_id;
-  if (truthy(project)) labels.project = pyStr(project);
-  const projectName = identity && truthy(project) ? identity.projectName(project as string) : null;
-  if (truthy(projectName)) labels.project_name = pyStr(projectName);
-  if (truthy(user)) labels.user = pyStr(user);
-  const userName = identity && truthy(user) ? identity.userName(user as string) : null;
-  if (truthy(userName)) labels.user_name = pyStr(userName);
-  if (truthy(sample.unit)) labels.unit = sample.unit;
-  if (truthy(sample.resource_id)) labels.resource = sample.resource_id;
+  if (pyTruthy(project)) labels.project = pyStr(project);
+  const projectName = identity && pyTruthy(project) ? identity.projectName(project as string) : null;
+  if (pyTruthy(projectName)) labels.project_name = pyStr(projectName);
+  if (pyTruthy(user)) labels.user = pyStr(user);
+  const userName = identity && pyTruthy(user) ? identity.userName(user as string) : null;
+  if (pyTruthy(userName)) labels.user_name = pyStr(userName);
+  if (pyTruthy(sample.unit)) labels.unit = sample.unit;
+  if (pyTruthy(sample.resource_id)) labels.resource = sample.resource_id;
   const md = sample.resource_metadata;
   // an empty metadata dict is false to Python: then none of what follows, not even server_group
-  if (truthy(md)) metadataLabels(md, shape, labels);
+  if (pyTruthy(md)) metadataLabels(md, shape, labels);
   return labels;
 }
 
 function metadataLabels(md: Readonly<Record<string, unknown>>, shape: MeterShape, labels: Labels): void {
-  if (truthy(md.host)) labels.vm_instance = pyStr(md.host);
+  if (pyTruthy(md.host)) labels.vm_instance = pyStr(md.host);
   // `display_name:name`, either alone when the other is empty
-  if (truthy(md.display_name)) labels.resource_name = truthy(md.name) ? `${pyStr(md.display_name)}:${pyStr(md.name)}` : pyStr(md.display_name);
-  else if (truthy(md.name)) labels.resource_name = pyStr(md.name);
+  if (pyTruthy(md.display_name)) labels.resource_name = pyTruthy(md.name) ? `${pyStr(md.display_name)}:${pyStr(md.name)}` : pyStr(md.display_name);
+  else if (pyTruthy(md.name)) labels.resource_name = pyStr(md.name);
   // always there, `none` without a value, so that every series of a meter has the same labels
   const group = dict(md.user_metadata)?.server_group;
-  labels.server_group = truthy(group) ? pyStr(group) : 'none';
+  labels.server_group = pyTruthy(group) ? pyStr(group) : 'none';
   // compared with '', so a None alarm_state (Aodh's evaluation metrics) is written `None`
   if (md.alarm_state !== undefined && md.alarm_state !== '') labels.state = pyStr(md.alarm_state);
-  if (shape.loadbalancer) labels.availability_zone = truthy(md.availability_zone) ? pyStr(md.availability_zone) : '';
+  if (shape.loadbalancer) labels.availability_zone = pyTruthy(md.availability_zone) ? pyStr(md.availability_zone) : '';
   if (shape.serviceHealth) {
-    labels.binary = truthy(md.binary) ? pyStr(md.binary) : '';
-    labels.zone = truthy(md.zone) ? pyStr(md.zone) : '';
-    labels.status = truthy(md.status) ? pyStr(md.status) : '';
+    labels.binary = pyTruthy(md.binary) ? pyStr(md.binary) : '';
+    labels.zone = pyTruthy(md.zone) ? pyStr(md.zone) : '';
+    labels.status = pyTruthy(md.status) ? pyStr(md.status) : '';
   }
   const flavor = dict(md.flavor);
-  if (flavor && truthy(flavor)) {
-    if (truthy(flavor.id)) labels.flavor_id = pyStr(flavor.id);
-    if (truthy(flavor.name)) labels.flavor_name = pyStr(flavor.name);
+  if (flavor && pyTruthy(flavor)) {
+    if (pyTruthy(flavor.id)) labels.flavor_id = pyStr(flavor.id);
+    if (pyTruthy(flavor.name)) labels.flavor_name = pyStr(flavor.name);
   }
 }

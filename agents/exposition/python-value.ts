@@ -1,24 +1,14 @@
 /**
  * Python's view of a JSON-like value, as Ceilometer's exporter sees a
- * sample's fields and metadata: whether `if value:` takes it, and what
- * `str(value)` makes of it (prometheus_client turns every label value into
- * a string with str()).
+ * sample's fields and metadata: what `str(value)` makes of it
+ * (prometheus_client turns every label value into a string with str()).
+ * Its truth is collector/definitions/python-values.ts's pyTruthy.
  */
-
-/** Python truthiness: None, False, 0, '' and empty lists and dicts are false; NaN is true. */
-export function truthy(value: unknown): boolean {
-  if (value === null || value === undefined || value === false || value === 0 || value === '') return false;
-  if (Array.isArray(value)) return value.length > 0;
-  if (typeof value === 'object') {
-    for (const _ in value) return true;
-    return false;
-  }
-  return true;
-}
+import { isMapping } from '../../collector/definitions/python-values.js';
 
 /** A plain object (Python dict), or undefined. */
 export function dict(value: unknown): Readonly<Record<string, unknown>> | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return isMapping(value) ? value : undefined;
 }
 
 /**

@@ -76,12 +76,30 @@ function labelled(output: string): Map<string, string> {
   return m;
 }
 
-const copy = (from: Map<string, string>, to: DomainStats, keys: Readonly<Record<string, string>>): void => {
+/** A command's counter names → domstats' names under the group's prefix (`balloon.`, `block.N.`, `net.N.`). */
+const MEMSTAT_KEYS = { actual: 'current', swap_in: 'swap_in', swap_out: 'swap_out', unused: 'unused', available: 'available', usable: 'usable', rss: 'rss' } as const;
+const BLKSTAT_KEYS = { rd_req: 'rd.reqs', rd_bytes: 'rd.bytes', wr_req: 'wr.reqs', wr_bytes: 'wr.bytes', rd_total_times: 'rd.times', wr_total_times: 'wr.times', errs: 'errors' } as const;
+const IFSTAT_KEYS = { rx_bytes: 'rx.bytes', rx_packets: 'rx.pkts', rx_errs: 'rx.errs', rx_drop: 'rx.drop', tx_bytes: 'tx.bytes', tx_packets: 'tx.pkts', tx_errs: 'tx.errs', tx_drop: 'tx.drop' } as const;
+
+const copy = (from: Map<string, string>, to: DomainStats, prefix: string, keys: Readonly<Record<string, string>>): void => {
   for (const [src, dst] of Object.entries(keys)) {
     const v = from.get(src);
-    if (v !== undefined && /^-?\d+(\.\d+)?$/.test(v)) to.set(dst, v);
+    if (v !== undefined && /^-?\d+(\.\d+)?$/.test(v)) to.set(prefix + dst, v);
   }
 };
+
+/** One command per device (a disk or a vNIC), its counters under `<group>.N.`, with the group's count and the device's name. */
+function perDevice(kind: string, domain: string, group: 'block' | 'net', devices: readonly { readonly dev: string }[], keys: Readonly<Record<string, string>>): Fill[] {
+  return devices.map(({ dev }, i) => ({
+    kind,
+    command: `${kind} ${domain} ${arg(dev)}`,
+    apply: (out, stats) => {
+      stats.set(`${group}.count`, String(devices.length));
+      stats.set(`${group}.${i}.name`, dev);
+      copy(pairs(out), stats, `${group}.${i}.`, keys);
+    },
+  }));
+}
 
 /** The commands that fill in what `domstats` left out for one domain. */
 export function fillsFor(domain: DomainInfo, missing: readonly Group[], skip: ReadonlySet<string> = new Set()): Fill[] {
@@ -109,23 +127,10 @@ export function fillsFor(domain: DomainInfo, missing: readonly Group[], skip: Re
     fills.push({
       kind: 'dommemstat',
       command: `dommemstat ${d}`,
-      apply: (out, stats) => copy(pairs(out), stats, { actual: 'balloon.current', swap_in: 'balloon.swap_in', swap_out: 'balloon.swap_out', unused: 'balloon.unused', available: 'balloon.available', usable: 'balloon.usable', rss: 'balloon.rss' }),
+      apply: (out, stats) => copy(pairs(out), stats, 'balloon.', MEMSTAT_KEYS),
     });
   }
-  if (missing.includes('block')) {
-    domain.disks.forEach((disk, i) => {
-      fills.push({
-        kind: 'domblkstat',
-        command: `domblkstat ${d} ${arg(disk.dev)}`,
-        apply: (out, stats) => {
-          stats.set('block.count', String(domain.disks.length));
-          stats.set(`block.${i}.name`, disk.dev);
-          const p = `block.${i}.`;
-          copy(pairs(out), stats, { rd_req: `${p}rd.reqs`, rd_bytes: `${p}rd.bytes`, wr_req: `${p}wr.reqs`, wr_bytes: `${p}wr.bytes`, rd_total_times: `${p}rd.times`, wr_total_times: `${p}wr.times`, errs: `${p}errors` });
-        },
-      });
-    });
-  }
+  if (missing.includes('block')) fills.push(...perDevice('domblkstat', d, 'block', domain.disks, BLKSTAT_KEYS));
   if (missing.includes('block') && domain.disks.length > 0) {
     fills.push({
       kind: 'domblkinfo',
@@ -142,20 +147,7 @@ export function fillsFor(domain: DomainInfo, missing: readonly Group[], skip: Re
       },
     });
   }
-  if (missing.includes('net')) {
-    domain.nics.forEach((nic, i) => {
-      fills.push({
-        kind: 'domifstat',
-        command: `domifstat ${d} ${arg(nic.dev)}`,
-        apply: (out, stats) => {
-          stats.set('net.count', String(domain.nics.length));
-          stats.set(`net.${i}.name`, nic.dev);
-          const p = `net.${i}.`;
-          copy(pairs(out), stats, { rx_bytes: `${p}rx.bytes`, rx_packets: `${p}rx.pkts`, rx_errs: `${p}rx.errs`, rx_drop: `${p}rx.drop`, tx_bytes: `${p}tx.bytes`, tx_packets: `${p}tx.pkts`, tx_errs: `${p}tx.errs`, tx_drop: `${p}tx.drop` });
-        },
-      });
-    });
-  }
+  if (missing.includes('net')) fills.push(...perDevice('domifstat', d, 'net', domain.nics, IFSTAT_KEYS));
   return skip.size === 0 ? fills : fills.filter((f) => !skip.has(f.kind));
 }
 

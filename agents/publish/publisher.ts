@@ -14,10 +14,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { NotificationPublisher, osloEnvelope, osloNotification } from '../../collector/amqp/publish.js';
+import { NotificationPublisher, osloEnvelopeOf, osloNotification } from '../../collector/amqp/publish.js';
+import { redactedUrl } from '../../collector/amqp/redacted-url.js';
 import type { AgentSample } from '../sample.js';
 import { meteringMessage } from './metering-message.js';
-import type { Spool } from './spool.js';
+import { type Spool, samplesIn } from './spool.js';
 
 export interface SamplePublisherOptions {
   readonly url: string;
@@ -105,7 +106,7 @@ export class SamplePublisher {
   }
 
   private item(line: string): { exchange: string; routingKey: string; body: Buffer } {
-    return { exchange: this.exchange, routingKey: this.routingKey, body: osloEnvelope(JSON.parse(line) as Record<string, unknown>) };
+    return { exchange: this.exchange, routingKey: this.routingKey, body: osloEnvelopeOf(line) };
   }
 
   private lost(err: Error): void {
@@ -140,7 +141,7 @@ export class SamplePublisher {
           await broker.close();
           return;
         }
-        if (this.failures > 0) this.o.log?.(`agent: the broker is back (${redact(this.o.url)})`);
+        if (this.failures > 0) this.o.log?.(`agent: the broker is back (${redactedUrl(this.o.url)})`);
         this.failures = 0;
         this.broker = broker;
         this.stats.connected = true;
@@ -148,7 +149,7 @@ export class SamplePublisher {
         const drain = this.queue.then(() => this.drain());
         this.queue = drain.catch(() => undefined);
       } catch (err) {
-        if (this.failures === 0) this.o.log?.(`agent: cannot reach the broker at ${redact(this.o.url)} (${(err as Error).message}); samples go to the spool, retrying`);
+        if (this.failures === 0) this.o.log?.(`agent: cannot reach the broker at ${redactedUrl(this.o.url)} (${(err as Error).message}); samples go to the spool, retrying`);
         this.failures++;
         this.retry();
       } finally {
@@ -172,17 +173,7 @@ export class SamplePublisher {
         return;
       }
       batch.commit();
-      for (const l of batch.entries) this.stats.replayed += samplesOf(l);
+      for (const l of batch.entries) this.stats.replayed += samplesIn(l);
     }
   }
-}
-
-function samplesOf(line: string): number {
-  const samples = (JSON.parse(line) as { payload?: { samples?: unknown[] } }).payload?.samples;
-  return samples?.length ?? 0;
-}
-
-/** The URL without its password, for logs. */
-function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }

@@ -196,7 +196,7 @@ export class Spool {
 }
 
 /** How many samples a spooled notification carries. */
-function samplesIn(line: string): number {
+export function samplesIn(line: string): number {
   try {
     const samples = (JSON.parse(line) as { payload?: { samples?: unknown } }).payload?.samples;
     return Array.isArray(samples) ? samples.length : 0;

@@ -6,6 +6,7 @@
  * in all. Kept alarms share those values instead, and leave out the text
  * evaluation never reads (a state reason is ~100 bytes an alarm).
  */
+import { BoundedMemo } from '../../tsdb/bounded-memo.js';
 import type { Alarm, AlarmRule } from '../model.js';
 
 /** An alarm as evaluation needs it: all but its description and state reason. */
@@ -13,23 +14,11 @@ export type WorkingAlarm = Omit<Alarm, 'description' | 'state_reason'>;
 
 const EMPTY: readonly never[] = Object.freeze([]);
 
-/** Strings shared by the alarms kept; bounded, and forgotten as a whole when full (copies then simply stop being shared). */
-export class StringPool {
-  private readonly pool = new Map<string, string>();
+/** Strings shared by the alarms kept: each string's first copy, bounded and forgotten as a whole when full (copies then simply stop being shared). */
+export type StringPool = BoundedMemo<string, string>;
 
-  constructor(private readonly limit = 200_000) {}
-
-  intern(s: string): string {
-    const known = this.pool.get(s);
-    if (known !== undefined) return known;
-    if (this.pool.size >= this.limit) this.pool.clear();
-    this.pool.set(s, s);
-    return s;
-  }
-
-  get size(): number {
-    return this.pool.size;
-  }
+export function stringPool(limit = 200_000): StringPool {
+  return new BoundedMemo<string, string>(limit, (s) => s);
 }
 
 /**
@@ -38,7 +27,7 @@ export class StringPool {
  * JSON.parse gives its objects).
  */
 function compactValue(v: unknown, pool: StringPool): unknown {
-  if (typeof v === 'string') return pool.intern(v);
+  if (typeof v === 'string') return pool.get(v);
   if (Array.isArray(v)) {
     if (v.length === 0) return EMPTY;
     for (let i = 0; i < v.length; i++) v[i] = compactValue(v[i], pool);
@@ -49,7 +38,7 @@ function compactValue(v: unknown, pool: StringPool): unknown {
   return v;
 }
 
-const shared = (list: readonly string[], pool: StringPool): readonly string[] => (list.length === 0 ? EMPTY : list.map((s) => pool.intern(s)));
+const shared = (list: readonly string[], pool: StringPool): readonly string[] => (list.length === 0 ? EMPTY : list.map((s) => pool.get(s)));
 
 /**
  * The alarm with every value other alarms may hold too taken from the pool;
@@ -57,7 +46,7 @@ const shared = (list: readonly string[], pool: StringPool): readonly string[] =>
  * its rule is compacted in place.
  */
 export function compactAlarm(a: Alarm, pool: StringPool): WorkingAlarm {
-  const same = <T extends string>(s: T): T => pool.intern(s) as T;
+  const same = <T extends string>(s: T): T => pool.get(s) as T;
   return {
     alarm_id: a.alarm_id,
     type: same(a.type),

@@ -15,7 +15,7 @@ import type { Event } from '../../tsdb/index/events.js';
 import type { Alarm, AlarmChange, AlarmState, AlarmNotification, CompositeRule, MetricsAggregationRule, ResourceThresholdRule, ResourcesAggregationRule, ThresholdRuleBase, TypedThresholdRule } from '../model.js';
 import { THRESHOLD_TYPES, actionsFor } from '../model.js';
 import { AlarmStore, type StateUpdate } from '../store/alarm-store.js';
-import { type WorkingAlarm, compactAlarm, StringPool } from './compact-alarm.js';
+import { type WorkingAlarm, compactAlarm, stringPool } from './compact-alarm.js';
 import { compositeLeaves, compositeTransition } from './composite.js';
 import { eventMatches, eventProject, eventTransition } from './event-alarms.js';
 import { type Explanation, type RuleExplanation, explainRule } from './explain.js';
@@ -143,7 +143,7 @@ export class Evaluator {
   private readonly eventAlarms = new Map<string, { alarms: Alarm[]; until: number }>();
   /** the threshold and composite alarms as last read, by id, compacted (their version is AlarmStore.versionOf) */
   private readonly working = new Map<string, WorkingAlarm>();
-  private readonly strings = new StringPool();
+  private readonly strings = stringPool();
   private lastCycle: CycleStats | null = null;
 
   constructor(private readonly o: EvaluatorOptions) {}

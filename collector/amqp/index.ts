@@ -7,3 +7,4 @@ export {
   amqpReplyCode, ensureTopology, notificationQueues, prepareTopology, type TopologyPlan, type TopologyReport,
 } from './topology.js';
 export { NotificationPublisher, osloEnvelope, osloNotification, type OsloNotificationFields, type PublishItem, type PublisherOptions } from './publish.js';
+export { redactedUrl } from './redacted-url.js';

@@ -42,7 +42,12 @@ export function osloNotification(f: OsloNotificationFields): Record<string, unkn
 
 /** The 2.0 envelope (the `messagingv2` driver): `{"oslo.version": "2.0", "oslo.message": "<json>"}`. */
 export function osloEnvelope(message: Readonly<Record<string, unknown>>): Buffer {
-  return Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(message) }));
+  return osloEnvelopeOf(JSON.stringify(message));
+}
+
+/** The same envelope around a message already in JSON (what the agent's spool keeps). */
+export function osloEnvelopeOf(messageJson: string): Buffer {
+  return Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': messageJson }));
 }
 
 export interface PublishItem {

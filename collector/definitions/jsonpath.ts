@@ -7,7 +7,7 @@
  * wraps a scalar into a list, and values follow Python's operators. The
  * grammar and its precedences are in DEFINITIONS.md beside this file.
  */
-import { ConversionError, isMapping, pyInt } from './python-values.js';
+import { ConversionError, isMapping, pyInt, pyLen, pyTruthy } from './python-values.js';
 
 /** One match: a value and where it was found (for plugins that look at paths). */
 export interface Match {
@@ -326,19 +326,6 @@ type Finder = (m: Match) => Match[];
 
 const wrap = (value: unknown): Match => ({ value, step: null, parent: null });
 
-/** Python's len(): strings, lists, dicts. */
-function pyLen(v: unknown): number | null {
-  if (typeof v === 'string' || Array.isArray(v)) return v.length;
-  if (isMapping(v)) return Object.keys(v).length;
-  return null;
-}
-
-/** Python's truth value. */
-export function pyTruthy(v: unknown): boolean {
-  if (v === null || v === undefined || v === false || v === 0 || v === '') return false;
-  const n = pyLen(v);
-  return n === null || n > 0;
-}
 
 /** Python's + - * / on JSON values; undefined where Python raises TypeError. */
 function pyArith(op: string, a: unknown, b: unknown): unknown {

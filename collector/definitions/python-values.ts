@@ -1,6 +1,7 @@
 /**
- * Python's conversions of JSON values where definition files rely on them:
- * str() for text traits, int() and float() for typed traits. JSON numbers
+ * Python's conversions of JSON values where definition files (and the
+ * agent's exporter labels) rely on them: truth, len(), str() for text
+ * traits, int() and float() for typed traits. JSON numbers
  * carry no int/float distinction here, so a whole float prints as an int
  * (Python would print 5.0).
  */
@@ -13,6 +14,20 @@ export class ConversionError extends Error {}
 
 /** A JSON object (what Ceilometer's code tests with isinstance(v, dict)). */
 export const isMapping = isObject;
+
+/** Python's len(): strings, lists, dicts. */
+export function pyLen(v: unknown): number | null {
+  if (typeof v === 'string' || Array.isArray(v)) return v.length;
+  if (isMapping(v)) return Object.keys(v).length;
+  return null;
+}
+
+/** Python's truth value: None, False, 0, '' and empty lists and dicts are false; NaN is true. */
+export function pyTruthy(v: unknown): boolean {
+  if (v === null || v === undefined || v === false || v === 0 || v === '') return false;
+  const n = pyLen(v);
+  return n === null || n > 0;
+}
 
 /** Python's int(); ConversionError where it raises. */
 export function pyInt(v: unknown): number {

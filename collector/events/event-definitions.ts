@@ -13,7 +13,7 @@ import { isMapping } from '../definitions/python-values.js';
 import { type PyDateTime, parseIsoTime } from '../definitions/python-time.js';
 import { ConversionError, pyFloat, pyInt, pyStr } from '../definitions/python-values.js';
 import { DefinitionError } from '../definitions/trait-plugins.js';
-import { BoundedMemo } from '../bounded-memo.js';
+import { BoundedMemo } from '../../tsdb/bounded-memo.js';
 import type { Event, EventTrait, TraitType } from '../../tsdb/index/events.js';
 import type { Notification, NotificationMessage } from '../notification.js';
 

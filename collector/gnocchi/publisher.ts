@@ -21,7 +21,7 @@ import { resourceUuid } from '../../tsdb/api/resource-id.js';
 import { checkSearchFilter } from '../../tsdb/api/search-filter.js';
 import { parseIsoTime } from '../definitions/python-time.js';
 import type { Sample } from '../meters/sample.js';
-import { BoundedMemo } from '../bounded-memo.js';
+import { BoundedMemo } from '../../tsdb/bounded-memo.js';
 import type { ResourceDefinition, ResourceDefinitions } from './resource-definitions.js';
 import { ensureCeilometerResourceTypes } from './resource-types.js';
 

@@ -11,10 +11,10 @@ import { isMapping } from '../definitions/python-values.js';
 import { pyIsoFormat, parseIsoTime } from '../definitions/python-time.js';
 import { pythonMatchRegExp } from '../definitions/python-regex.js';
 import { DefinitionError } from '../definitions/trait-plugins.js';
-import { pyTruthy } from '../definitions/jsonpath.js';
+import { pyTruthy } from '../definitions/python-values.js';
 import { uuid5 } from '../../tsdb/api/resource-id.js';
 import type { Notification, NotificationMessage } from '../notification.js';
-import { BoundedMemo } from '../bounded-memo.js';
+import { BoundedMemo } from '../../tsdb/bounded-memo.js';
 import { SAMPLE_TYPES, type Sample } from './sample.js';
 
 const SAMPLE_ATTRIBUTES = ['name', 'type', 'volume', 'unit', 'timestamp', 'user_id', 'project_id', 'resource_id'] as const;

@@ -14,9 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { connect } from 'amqplib';
 import type { RunningAgent } from '../../agents/agent.js';
-import { LibvirtSampler } from '../../agents/libvirt/sampler.js';
-import type { AgentSample } from '../../agents/sample.js';
-import { TEST_DRIVER_URI, startTestAgent } from '../helpers/agent.js';
+import { startTestAgent, watchedLibvirtSampler } from '../helpers/agent.js';
 import { requires } from '../lib/requirements.js';
 
 const ORACLE = fileURLToPath(new URL('../oracle/ceilometer_telemetry.py', import.meta.url));
@@ -49,14 +47,7 @@ describe("agent → Ceilometer's notification agent", requires('libvirt-clients'
   });
 
   it('takes every sample of a poll as the agent made it', async () => {
-    const polls: AgentSample[][] = [];
-    const sampler = new LibvirtSampler({ uri: TEST_DRIVER_URI, host: 'compute-1' });
-    const poll = sampler.poll.bind(sampler);
-    sampler.poll = async (wanted) => {
-      const samples = await poll(wanted);
-      polls.push(samples);
-      return samples;
-    };
+    const { sampler, polls } = watchedLibvirtSampler();
     agent = await startTestAgent(dir, {
       libvirtUri: null,
       extraSamplers: [sampler],

@@ -13,9 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { RunningAgent } from '../../agents/agent.js';
-import { LibvirtSampler } from '../../agents/libvirt/sampler.js';
 import type { AgentSample } from '../../agents/sample.js';
-import { TEST_DRIVER_URI as URI, startTestAgent } from '../helpers/agent.js';
+import { startTestAgent, watchedLibvirtSampler } from '../helpers/agent.js';
 import { type TestServer, startTestServer } from '../helpers/tally-server.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { requires } from '../lib/requirements.js';
@@ -45,7 +44,7 @@ describe('agent → RabbitMQ → tally', requires('libvirt-clients', 'libvirt-da
   const proxy = new TcpProxy('127.0.0.1', 5672);
   let tally: TestServer;
   let agent: RunningAgent;
-  const published: AgentSample[][] = [];
+  let published: AgentSample[][] = [];
 
   const gnocchi = async (...args: string[]): Promise<any> => {
     const env = { ...process.env, OS_AUTH_TYPE: 'gnocchi-noauth', GNOCCHI_ENDPOINT: tally.url, GNOCCHI_USER_ID: 'admin', GNOCCHI_PROJECT_ID: 'admin', GNOCCHI_ROLES: 'admin' };
@@ -70,13 +69,8 @@ describe('agent → RabbitMQ → tally', requires('libvirt-clients', 'libvirt-da
     );
     await proxy.start();
     // the sampler the agent polls, watched: what each poll gave is what the store must end up with
-    const sampler = new LibvirtSampler({ uri: URI, host: 'compute-1' });
-    const poll = sampler.poll.bind(sampler);
-    sampler.poll = async (wanted) => {
-      const samples = await poll(wanted);
-      published.push(samples);
-      return samples;
-    };
+    const { sampler, polls } = watchedLibvirtSampler();
+    published = polls;
     agent = await startTestAgent(dir, {
       libvirtUri: null,
       extraSamplers: [sampler],

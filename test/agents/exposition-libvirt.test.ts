@@ -17,7 +17,7 @@ import { LIBVIRT_EXPORTER_TABLE, LIBVIRT_EXPORTER_UNMAPPED } from '../../agents/
 import { LIBVIRT_METERS } from '../../agents/libvirt/meters.js';
 import { LibvirtSampler } from '../../agents/libvirt/sampler.js';
 import type { AgentSample } from '../../agents/sample.js';
-import { freePort } from '../helpers/prometheus-services.js';
+import { freePort } from '../helpers/free-port.js';
 import { SKIP_MISSING_VARIABLE, installCommand, missingPackages, requires, skipMissingAsked } from '../lib/requirements.js';
 
 const NODE = fileURLToPath(new URL('./libvirt/node.xml', import.meta.url));

@@ -20,7 +20,7 @@ import { loadConfig } from '../../cli/config.js';
 import { type RunningServer, startServer } from '../../cli/server.js';
 import { AMQP_URL, deleteTopology, testNames, waitFor } from '../collector/amqp-helpers.js';
 import { type Receiver, receiver } from '../helpers/http-receiver.js';
-import { freePort } from '../helpers/prometheus-services.js';
+import { freePort } from '../helpers/free-port.js';
 import { type TestServer, startTestServer } from '../helpers/tally-server.js';
 
 const MEMBER = { 'x-user-id': 'u-ops', 'x-project-id': 'p-ops', 'x-roles': 'member' };

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { checkNoauthExposure, isLoopback, loadConfig } from '../../cli/config.js';
-import { freePort } from '../helpers/prometheus-services.js';
+import { freePort } from '../helpers/free-port.js';
 
 const bin = fileURLToPath(new URL('../../bin/tally.js', import.meta.url));
 

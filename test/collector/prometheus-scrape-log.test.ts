@@ -13,7 +13,8 @@ import { PrometheusScraper } from '../../collector/prometheus/scraper.js';
 import { TsdbSink } from '../../collector/tsdb-sink.js';
 import { Engine } from '../../tsdb/engine.js';
 import { Index } from '../../tsdb/index/index.js';
-import { type Service, PROMETHEUS_NEEDS, freePort, startNodeExporter } from '../helpers/prometheus-services.js';
+import { freePort } from '../helpers/free-port.js';
+import { type Service, PROMETHEUS_NEEDS, startNodeExporter } from '../helpers/prometheus-services.js';
 import { requires } from '../lib/requirements.js';
 
 async function waitFor(what: string, probe: () => boolean, timeoutMs = 20_000): Promise<void> {

@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { resourceUuid } from '../../tsdb/api/resource-id.js';
-import { type Service, PROMETHEUS_NEEDS, freePort, startNodeExporter, startOpenMetricsExporter } from '../helpers/prometheus-services.js';
+import { freePort } from '../helpers/free-port.js';
+import { type Service, PROMETHEUS_NEEDS, startNodeExporter, startOpenMetricsExporter } from '../helpers/prometheus-services.js';
 import { type TestServer, startTestServer } from '../helpers/tally-server.js';
 import { requires } from '../lib/requirements.js';
 

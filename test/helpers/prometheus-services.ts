@@ -7,11 +7,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Requirement } from '../lib/requirements.js';
+import { freePort } from './free-port.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
@@ -20,18 +20,6 @@ const PYTHON = '/usr/bin/python3';
 
 /** The Debian packages these services come from: `requires(...PROMETHEUS_NEEDS)` on the tests that start them. */
 export const PROMETHEUS_NEEDS = ['prometheus', 'prometheus-node-exporter', 'python3-prometheus-client'] as const satisfies readonly Requirement[];
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface Service {
   readonly url: string;

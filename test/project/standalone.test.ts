@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { freePort } from '../helpers/prometheus-services.js';
+import { freePort } from '../helpers/free-port.js';
 import { requires } from '../lib/requirements.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -37,7 +37,9 @@ function groupAlive(child: ChildProcess): boolean {
 
 describe('the project stands alone', requires('git'), () => {
   it('names no path outside its checkout', () => {
-    const outside = [`${resolve(ROOT, '..')}/`, '../shared/', '/work/shared', '../.library'];
+    // the checkout's parent by absolute path, and the folders beside the checkout where it is developed, by relative and absolute path
+    const beside = ['shared', '.library'];
+    const outside = [`${resolve(ROOT, '..')}/`, ...beside.flatMap((name) => [`../${name}`, `${resolve('/', 'work', name)}`])];
     const found: string[] = [];
     for (const file of checkoutFiles()) {
       if (file === 'test/project/standalone.test.ts') continue; // the patterns themselves

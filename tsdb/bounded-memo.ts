@@ -1,8 +1,9 @@
 /**
  * The result of a pure computation per key, remembered until the memo holds
- * `limit` keys, then forgotten whole: the keys (event types, resource ids)
- * are few in a cloud, and the bound keeps a stream of odd ones from growing
- * it without end.
+ * `limit` keys, then forgotten whole: the keys (event types, resource ids,
+ * the strings alarms share) are few in a cloud, and the bound keeps a stream
+ * of odd ones from growing it without end. Shared by the collector and the
+ * alarm evaluator.
  */
 export class BoundedMemo<K, V extends NonNullable<unknown> | null> {
   private readonly results = new Map<K, V>();
