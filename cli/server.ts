@@ -23,6 +23,7 @@ import { collectorRoutes } from '../collector/http-ingest.js';
 import { observeAlarms, observeSql, observeStore, serveMetrics } from './metrics.js';
 import { loadScrapeConfig } from '../collector/prometheus/scrape-config.js';
 import { startPrometheusScraper } from '../collector/prometheus/scraper.js';
+import { promqlRoutes } from '../promql/http/routes.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -120,12 +121,14 @@ export async function startServer(config: Config, say: (line: string) => void = 
     observeStore(metrics, engine, processor, index);
     if (alarms) observeAlarms(metrics, alarms);
     if (alarms) await alarms.register(app, { capabilities: false });
+    await app.register(promqlRoutes, { engine, index });
     // the collector: notifications from RabbitMQ (amqp_url) and over HTTP, into the store in-process; its events fire event alarms
     const collector = roles.collector ? opened.add(await Collector.start(engine, index, { ...collectorOptions(config, say), onEvents: alarms?.onEvents }), (c) => c.stop()) : null;
     if (collector) await app.register(collectorRoutes, { collector });
     const url = await listen(app, config.host, config.port);
     say(`tally: Gnocchi v1 API listening on ${url} (auth: ${authMode instanceof KeystoneAuth ? `keystone, ${authMode.url}` : authMode})`);
     say(`tally: data in ${config.data_dir} (index: ${config.index_url ? 'PostgreSQL' : 'embedded PGlite'}; time series: embedded LMDB)`);
+    say('tally: Prometheus HTTP API (PromQL) on the same listener, /api/v1/query');
     if (alarms) say(`tally: Aodh v2 API on the same listener; ${config.evaluation_interval > 0 ? `alarms evaluated every ${config.evaluation_interval} s` : "no scheduled alarm evaluation (evaluation_interval 0)"}`);
     if (collector) say(
       config.amqp_url

@@ -19,6 +19,7 @@ export const COMPAT_SUITES = {
   'ceilometer-publisher': { title: "Ceilometer 19's gnocchi publisher into Gnocchi 4.4", unit: 'steps store alike' },
   'aodh-api': { title: 'Aodh 15 API, recorded exchanges replayed', unit: 'exchanges answer alike' },
   'aodh-evaluator': { title: "Aodh 15's evaluator code vs tally's", unit: 'cases decide alike' },
+  'prometheus-promql': { title: 'Prometheus 2.42, same samples, PromQL queries (instant and range)', unit: 'queries agree' },
 } as const satisfies Record<string, { title: string; unit: string }>;
 
 export type CompatSuite = keyof typeof COMPAT_SUITES;

@@ -23,9 +23,36 @@ const WriteRequest = protobuf.Root.fromJSON({
   },
 }).lookupType('WriteRequest');
 
-interface DecodedSeries {
+export interface DecodedSeries {
   labels: { name: string; value: string }[];
   samples: { value: number; timestamp_ms: number | { toNumber(): number } }[];
+}
+
+/** The series of a remote-write request body (snappy block format around a protobuf WriteRequest). */
+export function decodeWriteRequest(body: unknown): DecodedSeries[] {
+  if (!Buffer.isBuffer(body)) throw new HttpError(415);
+  try {
+    return (WriteRequest.decode(snappy.uncompress(body)) as unknown as { timeseries: DecodedSeries[] }).timeseries;
+  } catch (err) {
+    throw new HttpError(400, { cause: 'Unable to decode body', reason: String((err as Error).message) });
+  }
+}
+
+/** A remote-write request body: what a Prometheus sends (benches and tests write with it). */
+export function encodeWriteRequest(series: readonly { readonly labels: readonly { name: string; value: string }[]; readonly samples: readonly { value: number; timestamp_ms: number }[] }[]): Buffer {
+  return Buffer.from(snappy.compress(WriteRequest.encode(WriteRequest.fromObject({ timeseries: series })).finish()));
+}
+
+/** A series' samples as measures (µs); NaN is Prometheus' "no value" (stale markers, empty summaries), and the store keeps numbers only. */
+export function measuresOf(ts: DecodedSeries): { timestamps: number[]; values: number[] } {
+  const measures = { timestamps: [] as number[], values: [] as number[] };
+  for (const s of ts.samples) {
+    if (Number.isNaN(s.value)) continue;
+    const ms = typeof s.timestamp_ms === 'number' ? s.timestamp_ms : s.timestamp_ms.toNumber();
+    measures.timestamps.push(ms * 1000);
+    measures.values.push(s.value);
+  }
+  return measures;
 }
 
 const PROMETHEUS_TYPE = {
@@ -37,14 +64,7 @@ export async function prometheusRoutes(app: FastifyInstance, { engine, index }: 
   app.addContentTypeParser('application/x-protobuf', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   app.post('/v1/prometheus/write', async (request, reply) => {
-    if (!Buffer.isBuffer(request.body)) throw new HttpError(415);
-    let series: DecodedSeries[];
-    try {
-      const raw = snappy.uncompress(request.body);
-      series = (WriteRequest.decode(raw) as unknown as { timeseries: DecodedSeries[] }).timeseries;
-    } catch (err) {
-      throw new HttpError(400, { cause: 'Unable to decode body', reason: String((err as Error).message) });
-    }
+    const series = decodeWriteRequest(request.body);
     // "job@instance" → metric name → measures
     const byResource = new Map<string, { job: string; instance: string; metrics: Map<string, { timestamps: number[]; values: number[] }> }>();
     for (const ts of series) {
@@ -58,15 +78,7 @@ export async function prometheusRoutes(app: FastifyInstance, { engine, index }: 
       let entry = byResource.get(key);
       if (!entry) byResource.set(key, (entry = { job, instance, metrics: new Map() }));
       // as Gnocchi: the last series of a name in a request wins
-      const measures = { timestamps: [] as number[], values: [] as number[] };
-      for (const s of ts.samples) {
-        // NaN is Prometheus' "no value" (stale markers, empty summaries); the store keeps numbers only
-        if (Number.isNaN(s.value)) continue;
-        const ms = typeof s.timestamp_ms === 'number' ? s.timestamp_ms : s.timestamp_ms.toNumber();
-        measures.timestamps.push(ms * 1000);
-        measures.values.push(s.value);
-      }
-      entry.metrics.set(name, measures);
+      entry.metrics.set(name, measuresOf(ts));
     }
     await writeByResource(
       engine,
