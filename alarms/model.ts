@@ -45,6 +45,19 @@ export const THRESHOLD_TYPES: readonly ThresholdType[] = [
   'gnocchi_aggregation_by_resources_threshold',
 ];
 
+/**
+ * Aodh's `prometheus` rule (2023.2 on; Heat's OS::Aodh::PrometheusAlarm):
+ * every value a PromQL instant query returns is compared with the
+ * threshold. A member's alarm sees only its project's series.
+ */
+export interface PrometheusRule {
+  readonly comparison_operator: ComparisonOperator;
+  readonly threshold: number;
+  readonly query: string;
+  /** the project whose series the query sees; null: every series (an admin's alarm) */
+  readonly scope_to_project: string | null;
+}
+
 /** A threshold rule with its type, as it appears inside a composite rule. */
 export type TypedThresholdRule =
   | ({ readonly type: 'gnocchi_resources_threshold' } & ResourceThresholdRule)
@@ -66,10 +79,12 @@ export interface EventRule {
   readonly query: readonly EventQuery[];
 }
 
-export type AlarmType = ThresholdType | 'composite' | 'event';
-export const ALARM_TYPES: readonly AlarmType[] = [...THRESHOLD_TYPES, 'composite', 'event'];
+export type AlarmType = ThresholdType | 'prometheus' | 'composite' | 'event';
+export const ALARM_TYPES: readonly AlarmType[] = [...THRESHOLD_TYPES, 'prometheus', 'composite', 'event'];
+/** the types the evaluation cycle evaluates (event alarms are evaluated as events arrive) */
+export const EVALUATED_TYPES: readonly AlarmType[] = [...THRESHOLD_TYPES, 'prometheus', 'composite'];
 
-export type AlarmRule = ResourceThresholdRule | MetricsAggregationRule | ResourcesAggregationRule | CompositeRule | EventRule;
+export type AlarmRule = ResourceThresholdRule | MetricsAggregationRule | ResourcesAggregationRule | PrometheusRule | CompositeRule | EventRule;
 
 export interface TimeConstraint {
   readonly name: string;

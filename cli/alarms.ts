@@ -78,7 +78,7 @@ export function gnocchiSource(config: Config, keystone: KeystoneAuth | null): Gn
   } else {
     credentials = { kind: 'basic', user: config.gnocchi_user, password: config.gnocchi_password };
   }
-  return new GnocchiHttpSource({ url: config.gnocchi_url, credentials });
+  return new GnocchiHttpSource({ url: config.gnocchi_url, prometheusUrl: config.prometheus_url || undefined, credentials });
 }
 
 /** Where `tally alarms` keeps its tables. */

@@ -81,6 +81,8 @@ export interface Config {
   gnocchi_auth_mode: 'noauth' | 'basic' | 'keystone';
   gnocchi_user: string;
   gnocchi_password: string;
+  /** `tally alarms`: the Prometheus HTTP API prometheus rules query (tally's, or a real Prometheus); empty: gnocchi_url, tally serving both */
+  prometheus_url: string;
   /** `tally alarms`: postgresql://… for the alarm tables; empty: PGlite under data_dir/alarms */
   alarm_index_url: string;
   /** seconds between evaluation cycles (must divide a minute, an hour or a day); 0: no evaluation */
@@ -162,6 +164,7 @@ export const DEFAULTS: Config = {
   gnocchi_auth_mode: 'basic',
   gnocchi_user: 'admin',
   gnocchi_password: '',
+  prometheus_url: '',
   alarm_index_url: '',
   evaluation_interval: 60,
   additional_ingestion_lag: 0,

@@ -19,6 +19,7 @@ import {
   type CompositeRule,
   type EventQuery,
   type EventRule,
+  type PrometheusRule,
   SEVERITIES,
   type Severity,
   THRESHOLD_TYPES,
@@ -26,6 +27,8 @@ import {
   type TimeConstraint,
 } from '../model.js';
 import { isObject } from '../../tsdb/json-object.js';
+import { PromQLError } from '../../promql/errors.js';
+import { parseExpr } from '../../promql/parse.js';
 
 /** What a body says; owner and timestamps are the routes' to settle. */
 export interface AlarmInput {
@@ -191,6 +194,28 @@ export function compositeRule(rules: unknown): CompositeRule {
   throw INVALID_COMPOSITE(rules);
 }
 
+/**
+ * Aodh's PrometheusRule: a PromQL query and its threshold. The query is
+ * parsed here, so that a rule that can never be evaluated is refused with
+ * Prometheus's parse error rather than kept in insufficient data.
+ */
+export function prometheusRule(body: Body): PrometheusRule {
+  unknownAttributes(body, new Set(['comparison_operator', 'threshold', 'query']), 'rule');
+  const query = text(body, 'query', true)!;
+  try {
+    parseExpr(query);
+  } catch (err) {
+    if (err instanceof PromQLError) throw invalidField('query', query, err.message);
+    throw err;
+  }
+  return {
+    comparison_operator: oneOf<ComparisonOperator>(body, 'comparison_operator', COMPARISON_OPERATORS, 'eq'),
+    threshold: number(body, 'threshold', { mandatory: true }),
+    query,
+    scope_to_project: null,
+  };
+}
+
 const Q_FIELD = /^[a-zA-Z.',0-9_-]*$/;
 const Q_TYPES = ['string', 'integer', 'float', 'boolean', ''];
 
@@ -288,6 +313,7 @@ function parseBody(body: unknown): AlarmInput {
   else {
     if (!isObject(rawRule)) throw invalidField(ruleField, rawRule, `Wrong type. Expected a rule object, got '${pyType(rawRule)}'`);
     if (type === 'event') rule = eventRule(rawRule);
+    else if (type === 'prometheus') rule = prometheusRule(rawRule);
     else {
       unknownAttributes(rawRule, new Set(RULE_FIELDS[type]), ruleField);
       rule = thresholdRule(type, rawRule);

@@ -13,6 +13,8 @@ const SHOWN_ORDER: Partial<Record<AlarmType, readonly string[]>> = {
   gnocchi_aggregation_by_metrics_threshold: ['metrics'],
   gnocchi_aggregation_by_resources_threshold: ['metric', 'query', 'resource_type'],
 };
+/** PrometheusRule's attributes, as newer Aodh shows them (scope_to_project is kept, not shown) */
+const PROMETHEUS_SHOWN = ['comparison_operator', 'threshold', 'query'];
 const BASE_SHOWN = ['comparison_operator', 'threshold', 'aggregation_method', 'evaluation_periods', 'granularity'];
 
 /** Thresholds are Python floats in Aodh (80 prints 80.0), wherever a threshold rule appears. */
@@ -33,7 +35,7 @@ export function shownRule(type: AlarmType, rule: AlarmRule): unknown {
   }
   const r = rule as unknown as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const k of [...(SHOWN_ORDER[type] ?? []), ...BASE_SHOWN]) out[k] = r[k];
+  for (const k of type === 'prometheus' ? PROMETHEUS_SHOWN : [...(SHOWN_ORDER[type] ?? []), ...BASE_SHOWN]) out[k] = r[k];
   return withFloatThresholds(out);
 }
 

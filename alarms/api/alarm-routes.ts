@@ -13,7 +13,7 @@ import { parseTimestamp } from '../../tsdb/time.js';
 import { embedTrust, isTrustScheme, schemeOf, splitAction, trustOf } from '../notifiers/action-url.js';
 
 const isTrustAction = (action: string): boolean => isTrustScheme(schemeOf(action));
-import { ALARM_STATES, type Alarm, type AlarmChange, type AlarmState, REASON_MANUAL, REASON_NOT_EVALUATED, type ResourcesAggregationRule, type ThresholdRuleBase, THRESHOLD_TYPES } from '../model.js';
+import { ALARM_STATES, type Alarm, type AlarmChange, type AlarmState, type PrometheusRule, REASON_MANUAL, REASON_NOT_EVALUATED, type ResourcesAggregationRule, type ThresholdRuleBase, THRESHOLD_TYPES } from '../model.js';
 import { type AlarmFilters, type HistoryFilters, InvalidMarkerError, type Pagination } from '../store/alarm-store.js';
 import { type AlarmInput, parseAlarmBody } from './alarm-input.js';
 import { alarmJson, alarmRecord, changeJson } from './alarm-json.js';
@@ -113,6 +113,11 @@ export async function alarmRoutes(app: FastifyInstance, deps: AlarmApiDeps): Pro
 
   /** The rule checks that need the store: aggregation methods, and a by-resources query scoped to the project. */
   const checkRule = async (input: AlarmInput, caller: Caller): Promise<AlarmInput> => {
+    // a member's prometheus rule sees its project's series only (Aodh: scope_to_project, the auth project)
+    if (input.type === 'prometheus') {
+      const scope = limitedProject(caller) ?? (input.project_id !== undefined && input.project_id !== caller.projectId ? input.project_id : null);
+      return { ...input, rule: { ...(input.rule as PrometheusRule), scope_to_project: scope } };
+    }
     if (!(THRESHOLD_TYPES as readonly string[]).includes(input.type)) return input;
     const rule = input.rule as ThresholdRuleBase;
     const methods = await deps.source.aggregationMethods();

@@ -6,31 +6,35 @@
 import { formatNaiveTimestamp } from '../../tsdb/time.js';
 import type { Alarm } from '../model.js';
 import type { Explanation, RuleExplanation } from '../evaluator/explain.js';
+import type { StatisticsRequest } from '../evaluator/statistics-source.js';
 import { failureReason } from '../evaluator/threshold.js';
 
+function readJson(read: StatisticsRequest): Record<string, unknown> {
+  if (read.kind === 'promql') return { kind: read.kind, query: read.query, project: read.project, time: formatNaiveTimestamp(read.time) };
+  const { kind, start, stop, aggregation, granularity, ...selector } = read;
+  return { kind, ...selector, aggregation, granularity, start: formatNaiveTimestamp(start), stop: formatNaiveTimestamp(stop) };
+}
+
 function ruleJson(r: RuleExplanation): Record<string, unknown> {
-  const { kind, start, stop, aggregation, granularity, ...selector } = r.read;
-  const out: Record<string, unknown> = {
-    name: r.name ?? undefined,
-    read: { kind, ...selector, aggregation, granularity, start: formatNaiveTimestamp(start), stop: formatNaiveTimestamp(stop) },
-  };
+  const read = r.read;
+  const out: Record<string, unknown> = { name: r.name ?? undefined, read: readJson(read) };
   if (r.result.ok) {
     out.datapoints = r.result.points.map(([t, g, v]) => [formatNaiveTimestamp(t), g, v]);
   } else {
     out.datapoints = [];
     out.read_failure = failureReason(r.result.failure, {
-      kind,
-      metric: 'metric' in selector ? String(selector.metric) : '',
-      resourceId: 'resourceId' in selector ? String(selector.resourceId) : undefined,
-      metrics: 'metrics' in selector ? (selector.metrics as string[]) : undefined,
-      aggregation,
+      kind: read.kind,
+      metric: 'metric' in read ? read.metric : '',
+      resourceId: read.kind === 'resource' ? read.resourceId : undefined,
+      metrics: read.kind === 'metrics' ? read.metrics : undefined,
+      aggregation: read.kind === 'promql' ? '' : read.aggregation,
     });
   }
   out.evaluated = r.outcome.statistics.map((v, i) => [formatNaiveTimestamp(r.outcome.timestamps[i]), v]);
   out.comparison = {
     operator: r.rule.comparison_operator,
     threshold: r.rule.threshold,
-    evaluation_periods: r.rule.evaluation_periods,
+    evaluation_periods: 'evaluation_periods' in r.rule ? r.rule.evaluation_periods : undefined,
     outside_threshold: r.outcome.compared,
   };
   out.outcome = r.outcome.state ?? `trending ${r.outcome.trending}`;

@@ -12,8 +12,8 @@
 import { randomUUID } from 'node:crypto';
 import { pythonJson } from '../../tsdb/api/python-json.js';
 import type { Event } from '../../tsdb/index/events.js';
-import type { Alarm, AlarmChange, AlarmState, AlarmNotification, CompositeRule, MetricsAggregationRule, ResourceThresholdRule, ResourcesAggregationRule, ThresholdRuleBase, TypedThresholdRule } from '../model.js';
-import { THRESHOLD_TYPES, actionsFor } from '../model.js';
+import type { Alarm, AlarmChange, AlarmState, AlarmNotification, CompositeRule, MetricsAggregationRule, PrometheusRule, ResourceThresholdRule, ResourcesAggregationRule, ThresholdRuleBase, TypedThresholdRule } from '../model.js';
+import { EVALUATED_TYPES, actionsFor } from '../model.js';
 import { AlarmStore, type StateUpdate } from '../store/alarm-store.js';
 import { type WorkingAlarm, compactAlarm, stringPool } from './compact-alarm.js';
 import { compositeLeaves, compositeTransition } from './composite.js';
@@ -21,7 +21,7 @@ import { eventMatches, eventProject, eventTransition } from './event-alarms.js';
 import { type Explanation, type RuleExplanation, explainRule } from './explain.js';
 import type { StatisticsRequest, StatisticsResult, StatisticsSource } from './statistics-source.js';
 import { requestKey } from './statistics-source.js';
-import { type RuleOutcome, type Transition, evaluateRule, failureReason, thresholdTransition, windowOf } from './threshold.js';
+import { type RuleOutcome, type Transition, evaluatePrometheusRule, evaluateRule, failureReason, thresholdTransition, windowOf } from './threshold.js';
 import { withinTimeConstraints } from './time-constraints.js';
 
 export interface EvaluatorOptions {
@@ -53,9 +53,9 @@ export interface CycleStats {
   readonly durationMs: number;
 }
 
-/** One threshold rule of an alarm, with the read it needs. */
+/** One rule of an alarm, with the read it needs. */
 interface RulePlan {
-  readonly rule: TypedThresholdRule | (ThresholdRuleBase & { type: Alarm['type'] });
+  readonly rule: TypedThresholdRule | (ThresholdRuleBase & { type: Alarm['type'] }) | (PrometheusRule & { type: 'prometheus' });
   readonly request: StatisticsRequest;
   readonly key: string;
 }
@@ -79,6 +79,11 @@ function requestOf(type: Alarm['type'], rule: ThresholdRuleBase, now: number, la
 }
 
 function plansOf(alarm: WorkingAlarm, now: number, lag: number): RulePlan[] {
+  if (alarm.type === 'prometheus') {
+    const rule = alarm.rule as PrometheusRule;
+    const request: StatisticsRequest = { kind: 'promql', query: rule.query, project: rule.scope_to_project, time: now };
+    return [{ rule: { ...rule, type: 'prometheus' }, request, key: requestKey(request) }];
+  }
   const rules: TypedThresholdRule[] =
     alarm.type === 'composite' ? compositeLeaves(alarm.rule as CompositeRule) : [{ ...(alarm.rule as ThresholdRuleBase), type: alarm.type } as TypedThresholdRule];
   return rules.map((rule) => {
@@ -94,7 +99,12 @@ function transitionOf(alarm: WorkingAlarm, outcome: (j: number) => RuleOutcome):
 
 function outcomeOf(plan: RulePlan, result: StatisticsResult): RuleOutcome {
   const r = plan.request;
-  return evaluateRule(plan.rule, result, () =>
+  if (r.kind === 'promql') {
+    return evaluatePrometheusRule(plan.rule as PrometheusRule, result, () =>
+      failureReason((result as Extract<StatisticsResult, { ok: false }>).failure, { kind: 'promql', metric: '', aggregation: '' }),
+    );
+  }
+  return evaluateRule(plan.rule as ThresholdRuleBase, result, () =>
     failureReason((result as Extract<StatisticsResult, { ok: false }>).failure, {
       kind: r.kind,
       metric: 'metric' in r ? r.metric : '',
@@ -280,7 +290,7 @@ export class Evaluator {
    * cycle (by this process's API, by another process, or by evaluation).
    */
   private async workingSet(): Promise<WorkingAlarm[]> {
-    const types: readonly string[] = [...THRESHOLD_TYPES, 'composite'];
+    const types: readonly string[] = EVALUATED_TYPES;
     const versions = await this.o.store.enabledVersions(types);
     for (const id of this.working.keys()) if (!versions.has(id)) this.working.delete(id);
     const stale: string[] = [];

@@ -4,14 +4,14 @@
  * the store returned, the values compared, the comparison and the outcome —
  * so that "why is my alarm in insufficient data?" has an answer.
  */
-import type { AlarmState, ThresholdRuleBase } from '../model.js';
+import type { AlarmState, PrometheusRule, ThresholdRuleBase } from '../model.js';
 import type { StatisticsRequest, StatisticsResult } from './statistics-source.js';
 import type { RuleOutcome } from './threshold.js';
 
 export interface RuleExplanation {
   /** rule1, rule2… in a composite alarm */
   readonly name: string | null;
-  readonly rule: ThresholdRuleBase;
+  readonly rule: ThresholdRuleBase | PrometheusRule;
   readonly read: StatisticsRequest;
   /** the store's answer: its datapoints, or why there were none */
   readonly result: StatisticsResult;
@@ -32,6 +32,6 @@ export interface Explanation {
   readonly rules: readonly RuleExplanation[];
 }
 
-export function explainRule(name: string | null, rule: ThresholdRuleBase, read: StatisticsRequest, result: StatisticsResult, outcome: RuleOutcome): RuleExplanation {
+export function explainRule(name: string | null, rule: ThresholdRuleBase | PrometheusRule, read: StatisticsRequest, result: StatisticsResult, outcome: RuleOutcome): RuleExplanation {
   return { name, rule, read, result, outcome };
 }

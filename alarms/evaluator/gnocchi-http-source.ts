@@ -8,7 +8,8 @@
 import { pyRepr } from '../../tsdb/python-repr.js';
 import { parseTimestamp } from '../../tsdb/time.js';
 import { aggregateOperations } from './in-process-source.js';
-import type { Datapoint, ReadFailure, StatisticsRequest, StatisticsResult, StatisticsSource } from './statistics-source.js';
+import { readPromqlOverHttp } from './promql-statistics.js';
+import type { Datapoint, GnocchiRequest, ReadFailure, StatisticsRequest, StatisticsResult, StatisticsSource } from './statistics-source.js';
 
 /** How tally identifies itself to the Gnocchi API. */
 export type GnocchiCredentials =
@@ -18,6 +19,8 @@ export type GnocchiCredentials =
 
 export interface GnocchiHttpOptions {
   readonly url: string;
+  /** the Prometheus API prometheus rules query (default: `url`, tally serving both) */
+  readonly prometheusUrl?: string;
   readonly credentials: GnocchiCredentials;
   readonly timeoutMs?: number;
   readonly concurrency?: number;
@@ -70,7 +73,7 @@ export class GnocchiHttpSource implements StatisticsSource {
     return (JSON.parse(text) as { aggregation_methods?: string[] }).aggregation_methods ?? [];
   }
 
-  async checkResourcesQuery(r: Extract<StatisticsRequest, { kind: 'resources' }>): Promise<[number, string] | null> {
+  async checkResourcesQuery(r: Extract<GnocchiRequest, { kind: 'resources' }>): Promise<[number, string] | null> {
     const now = Date.now() * 1000;
     const { status, text } = await this.call('POST', `/v1/aggregates?${new URLSearchParams({ needed_overlap: '0', start: iso(now - 86_400e6), stop: iso(now) })}`, {
       operations: aggregateOperations(r.aggregation, [r.metric]),
@@ -96,6 +99,10 @@ export class GnocchiHttpSource implements StatisticsSource {
   }
 
   private async readOne(r: StatisticsRequest): Promise<StatisticsResult> {
+    if (r.kind === 'promql') {
+      const { 'content-type': _json, ...headers } = await this.headers();
+      return readPromqlOverHttp((this.options.prometheusUrl ?? this.base).replace(/\/+$/, ''), headers, r, this.options.timeoutMs ?? 30_000);
+    }
     const window = { granularity: String(r.granularity), start: iso(r.start), stop: iso(r.stop) };
     let res: { status: number; text: string };
     if (r.kind === 'resource') {

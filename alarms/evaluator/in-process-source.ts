@@ -16,7 +16,8 @@ import { NoSuchResourceType } from '../../tsdb/index/errors.js';
 import type { Index } from '../../tsdb/index/index.js';
 import { isUuid } from '../../tsdb/index/metrics.js';
 import type { OperationNode } from '../../tsdb/operations.js';
-import type { Datapoint, StatisticsRequest, StatisticsResult, StatisticsSource } from './statistics-source.js';
+import { StorePromql } from './promql-statistics.js';
+import type { Datapoint, GnocchiRequest, StatisticsRequest, StatisticsResult, StatisticsSource } from './statistics-source.js';
 
 /** Python's str.lstrip('rate:'): strips those characters, as Aodh does to name the per-metric method. */
 export function lstripRate(method: string): string {
@@ -41,10 +42,14 @@ export function aggregateOperations(method: string, metrics: readonly string[]):
 const failed = (message: string): StatisticsResult => ({ ok: false, failure: { kind: 'error', message } });
 
 export class InProcessSource implements StatisticsSource {
+  private readonly promql: StorePromql;
+
   constructor(
     private readonly engine: Engine,
     private readonly index: Index,
-  ) {}
+  ) {
+    this.promql = new StorePromql(engine, index);
+  }
 
   async aggregationMethods(): Promise<readonly string[]> {
     return [...ALL_METHODS];
@@ -56,7 +61,8 @@ export class InProcessSource implements StatisticsSource {
     const out: StatisticsResult[] = [];
     for (const r of requests) {
       try {
-        if (r.kind === 'resource') out.push(this.readResource(r, metricIds));
+        if (r.kind === 'promql') out.push(await this.promql.read(r));
+        else if (r.kind === 'resource') out.push(this.readResource(r, metricIds));
         else if (r.kind === 'metrics') out.push(this.readAggregate(r, r.metrics.map((m) => ({ metricId: m.toLowerCase(), method: lstripRate(r.aggregation), name: m })), r.metrics));
         else {
           const key = `${r.resourceType}|${JSON.stringify(r.query)}`;
@@ -85,7 +91,7 @@ export class InProcessSource implements StatisticsSource {
     return out;
   }
 
-  async checkResourcesQuery(r: Extract<StatisticsRequest, { kind: 'resources' }>): Promise<[number, string] | null> {
+  async checkResourcesQuery(r: Extract<GnocchiRequest, { kind: 'resources' }>): Promise<[number, string] | null> {
     const found = await this.search(r.resourceType, r.query);
     if (found instanceof Error) return [400, found.message];
     return null;
@@ -126,7 +132,7 @@ export class InProcessSource implements StatisticsSource {
     }
   }
 
-  private readAggregate(r: StatisticsRequest, refs: SeriesRef[], names: readonly string[]): StatisticsResult {
+  private readAggregate(r: GnocchiRequest, refs: SeriesRef[], names: readonly string[]): StatisticsResult {
     if (r.kind === 'metrics' && refs.some((ref) => !isUuid(ref.metricId) || !this.engine.hasMetric(ref.metricId))) return { ok: false, failure: { kind: 'not-found' } };
     try {
       const result = aggregateAcross(this.engine, refs, aggregateOperations(r.aggregation, names), {

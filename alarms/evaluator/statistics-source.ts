@@ -17,12 +17,23 @@ export interface WindowedRead {
   readonly stop: number;
 }
 
-export type StatisticsRequest =
+export type GnocchiRequest =
   | ({ readonly kind: 'resource'; readonly resourceId: string; readonly metric: string } & WindowedRead)
   | ({ readonly kind: 'metrics'; readonly metrics: readonly string[] } & WindowedRead)
   | ({ readonly kind: 'resources'; readonly resourceType: string; readonly query: Readonly<Record<string, unknown>>; readonly metric: string } & WindowedRead);
 
-/** One aggregated point: [timestamp µs, granularity s, value]. */
+/** A PromQL instant query (Aodh's prometheus rule), seeing only `project`'s series unless null. */
+export interface PromqlRequest {
+  readonly kind: 'promql';
+  readonly query: string;
+  readonly project: string | null;
+  /** µs */
+  readonly time: number;
+}
+
+export type StatisticsRequest = GnocchiRequest | PromqlRequest;
+
+/** One aggregated point: [timestamp µs, granularity s, value] (granularity 0 for a PromQL sample). */
 export type Datapoint = readonly [number, number, number];
 
 /** Why a read gave nothing, in Aodh's categories (its reasons differ by category). */
@@ -44,11 +55,12 @@ export interface StatisticsSource {
    * aggregate over the last day; missing metrics are fine, any other
    * refusal is returned as [status, message].
    */
-  checkResourcesQuery(request: Extract<StatisticsRequest, { kind: 'resources' }>): Promise<[number, string] | null>;
+  checkResourcesQuery(request: Extract<GnocchiRequest, { kind: 'resources' }>): Promise<[number, string] | null>;
 }
 
 /** A stable key: requests with equal keys read the same data. */
 export function requestKey(r: StatisticsRequest): string {
+  if (r.kind === 'promql') return `p|${r.project ?? ''}|${r.time}|${r.query}`;
   const window = `${r.aggregation}|${r.granularity}|${r.start}|${r.stop}`;
   if (r.kind === 'resource') return `r|${r.resourceId}|${r.metric}|${window}`;
   if (r.kind === 'metrics') return `m|${r.metrics.join(',')}|${window}`;

@@ -5,7 +5,7 @@
  * alarm makes from its current state.
  */
 import { pythonFloat } from '../../tsdb/api/python-json.js';
-import type { Alarm, AlarmState, ComparisonOperator, ThresholdRuleBase } from '../model.js';
+import type { Alarm, AlarmState, ComparisonOperator, PrometheusRule, ThresholdRuleBase } from '../model.js';
 import type { Datapoint, ReadFailure, StatisticsResult } from './statistics-source.js';
 
 /** Aodh reads one period more than it evaluates: the last one may still be filling. */
@@ -44,7 +44,7 @@ export interface RuleOutcome {
 }
 
 /** Aodh's reason when a read failed, by rule kind. */
-export function failureReason(failure: ReadFailure, describe: { metric: string; resourceId?: string; metrics?: readonly string[]; aggregation: string; kind: 'resource' | 'metrics' | 'resources' }): string {
+export function failureReason(failure: ReadFailure, describe: { metric: string; resourceId?: string; metrics?: readonly string[]; aggregation: string; kind: 'resource' | 'metrics' | 'resources' | 'promql' }): string {
   const { kind, metric, resourceId, aggregation } = describe;
   const metricsList = `[${(describe.metrics ?? []).map((m) => `'${m}'`).join(', ')}]`;
   switch (failure.kind) {
@@ -82,6 +82,22 @@ export function evaluateRule(rule: ThresholdRuleBase, result: StatisticsResult, 
   const statistics = values.slice(-n);
   const timestamps = stamps.slice(-n);
   if (statistics.length < n) return unknown(`${n} datapoints are unknown`, statistics, timestamps);
+  return compareAll(rule, statistics, timestamps);
+}
+
+/** Aodh's prometheus rule: every sample the query returned is a statistic. */
+export function evaluatePrometheusRule(rule: PrometheusRule, result: StatisticsResult, failure: () => string): RuleOutcome {
+  if (!result.ok) return unknown(failure(), [], []);
+  if (result.points.length === 0) return unknown('datapoints are unknown', [], []);
+  return compareAll(
+    rule,
+    result.points.map((p) => p[2]),
+    result.points.map((p) => p[0]),
+  );
+}
+
+/** _process_statistics: all outside the threshold (alarm), none (ok), or some (unknown, trending as the last). */
+function compareAll(rule: Pick<ThresholdRuleBase, 'comparison_operator' | 'threshold'>, statistics: number[], timestamps: number[]): RuleOutcome {
   const cmp = COMPARE[rule.comparison_operator];
   const compared = statistics.map((v) => cmp(v, rule.threshold));
   const outsideCount = compared.filter(Boolean).length;
@@ -126,7 +142,8 @@ export function thresholdTransition(alarm: Pick<Alarm, 'state' | 'repeat_actions
   }
   if (o.state === 'insufficient data' && !unknownNow) {
     const last = o.statistics.length ? o.statistics[o.statistics.length - 1] : null;
-    const periods = (alarm.rule as ThresholdRuleBase).evaluation_periods;
+    // a prometheus rule has no periods: Aodh counts the statistics it had
+    const periods = 'evaluation_periods' in alarm.rule ? (alarm.rule as ThresholdRuleBase).evaluation_periods : o.statistics.length;
     return { state: 'insufficient data', reason: o.unknownReason ?? '', reasonData: { type: 'threshold', disposition: 'unknown', count: periods, most_recent: last } };
   }
   if (o.state && (alarm.state !== o.state || continuous)) return thresholdReason(alarm, o.statistics, o.state, o.outsideCount);
