@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { agentCommand } from './agent-command.js';
 import { type Config, loadConfig } from './config.js';
+import { dashboardsCommand } from './dashboards-command.js';
 import { tuneRuntime } from './runtime.js';
 
 interface ServerFlags {
@@ -78,6 +79,8 @@ export async function main(argv: string[]): Promise<void> {
     );
 
   agentCommand(program);
+
+  dashboardsCommand(program);
 
   program
     .command('tsdb-status')
