@@ -60,6 +60,8 @@ export interface ScrapeJob {
   readonly fileSdConfigs: readonly FileSdConfig[];
   readonly relabelConfigs: readonly RelabelRule[];
   readonly metricRelabelConfigs: readonly RelabelRule[];
+  /** tally's own key: the project the job's series belong to (its members see them through the Prometheus API); null: the admin's */
+  readonly projectId: string | null;
 }
 
 export interface ScrapeConfig {
@@ -75,7 +77,7 @@ const IGNORED_TOP_LEVEL = ['rule_files', 'alerting', 'remote_write', 'remote_rea
 const GLOBAL_KEYS = ['scrape_interval', 'scrape_timeout', 'evaluation_interval', 'external_labels', 'query_log_file', 'body_size_limit', 'sample_limit', 'label_limit', 'label_name_length_limit', 'label_value_length_limit', 'target_limit'];
 const JOB_KEYS = [
   'job_name', 'scrape_interval', 'scrape_timeout', 'metrics_path', 'scheme', 'honor_labels', 'honor_timestamps', 'params',
-  'sample_limit', 'static_configs', 'file_sd_configs', 'relabel_configs', 'metric_relabel_configs',
+  'sample_limit', 'static_configs', 'file_sd_configs', 'relabel_configs', 'metric_relabel_configs', 'project_id',
 ];
 const UNSUPPORTED_JOB_KEYS = [
   'basic_auth', 'authorization', 'oauth2', 'bearer_token', 'bearer_token_file', 'tls_config', 'proxy_url', 'no_proxy',
@@ -177,6 +179,7 @@ function parseJob(raw: unknown, field: string, defaults: { intervalMs: number; t
     fileSdConfigs: list(m.file_sd_configs, `${field}.file_sd_configs`).map((f, i) => parseFileSd(f, `${field}.file_sd_configs[${i}]`, baseDir)),
     relabelConfigs: parseRelabelConfigs(m.relabel_configs, `${field}.relabel_configs`),
     metricRelabelConfigs: parseRelabelConfigs(m.metric_relabel_configs, `${field}.metric_relabel_configs`),
+    projectId: m.project_id === undefined || m.project_id === null ? null : str(m.project_id, `${field}.project_id`),
   };
 }
 

@@ -277,7 +277,7 @@ export class ScrapeLoop {
   private resourceOf(labels: Labels): ResourceUpsert {
     const id = `${labels.get('job') ?? 'none'}@${labels.get('instance') ?? 'none'}`;
     let r = this.resources.get(id);
-    if (r === undefined) this.resources.set(id, (r = resourceOfSeries(labels, this.deps.sink.caller.creator)));
+    if (r === undefined) this.resources.set(id, (r = { ...resourceOfSeries(labels, this.deps.sink.caller.creator), projectId: this.target.job.projectId }));
     return r;
   }
 

@@ -6,6 +6,9 @@
  * its project's series, and a real Prometheus reads tally as remote storage.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Service, startPrometheus } from '../helpers/prometheus-services.js';
 import { type TestServer, startTestServer } from '../helpers/tally-server.js';
@@ -268,6 +271,33 @@ describe('the Prometheus HTTP API over the store', { timeout: 120_000 }, () => {
       const range = await fetch(`${prometheus.url}/api/v1/query?${q({ query: `ceilometer_cpu{resource="${VM1}"}[1m]`, time: String(at) })}`);
       const matrix = (await range.json()) as { data: { result: { values: [number, string][] }[] } };
       assert.deepEqual(matrix.data.result[0].values, [0, 1, 2, 3].map((i) => [(T0 + i * 15_000) / 1000, String((i + 1) * 1e9)]));
+    });
+  });
+
+  describe("scraped by tally, in a job's project", () => {
+    let scraper: TestServer;
+    let dir: string;
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'tally-promql-scrape-'));
+      const file = join(dir, 'scrape.yml');
+      writeFileSync(file, `scrape_configs:\n  - job_name: tally\n    scrape_interval: 1s\n    project_id: ${P1}\n    static_configs: [{ targets: ['${new URL(tally.url).host}'] }]\n`);
+      scraper = await startTestServer({ prometheus_scrape_config: file }, { collector: true });
+    });
+    after(async () => {
+      await scraper?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("shows the job's series to its project's members, and to no other project", async () => {
+      const ask = async (who: Record<string, string>): Promise<Record<string, string>[]> => {
+        const res = await fetch(`${scraper.url}/api/v1/series?${q({ 'match[]': 'up{job="tally"}' })}`, { headers: who });
+        return ((await res.json()) as { data: Record<string, string>[] }).data;
+      };
+      const until = Date.now() + 20_000;
+      while ((await ask(ADMIN)).length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 250));
+      assert.equal((await ask(ADMIN)).length, 1, 'scraped');
+      assert.deepEqual(await ask(member(P1)), await ask(ADMIN));
+      assert.deepEqual(await ask(member(P2)), []);
     });
   });
 });

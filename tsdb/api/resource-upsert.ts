@@ -23,6 +23,8 @@ export interface Upsert {
   /** the type's attributes, to create the type when it does not exist */
   readonly typeAttributes?: Readonly<Record<string, AttributeDefinition>>;
   readonly attributes?: Readonly<Record<string, AttributeValue>>;
+  /** the project a new resource belongs to */
+  readonly projectId?: string | null;
   readonly metricNames: readonly string[];
 }
 
@@ -78,6 +80,7 @@ export async function upsertResourceMetrics(engine: Engine, index: Index, caller
         id: u.id,
         originalResourceId: u.originalId,
         creator: caller.creator,
+        projectId: u.projectId ?? null,
         attributes: u.attributes,
         metrics: await links(u.metricNames),
       });
