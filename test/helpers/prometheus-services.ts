@@ -44,7 +44,8 @@ async function waitFor(url: string, child: ChildProcess, what: string, output: (
   throw new Error(`${what} did not answer ${url} within ${timeoutMs} ms: ${output()}`);
 }
 
-async function start(what: string, command: string, args: string[], port: number, readyPath: string, cleanup: () => void = () => undefined): Promise<Service> {
+/** Starts `command` and waits until `readyPath` answers on 127.0.0.1:`port`; `stop()` ends it (SIGTERM, then SIGKILL) and runs `cleanup`. */
+export async function startService(what: string, command: string, args: string[], port: number, readyPath: string, cleanup: () => void = () => undefined): Promise<Service> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const keep = (d: Buffer): void => {
@@ -77,7 +78,7 @@ export async function startNodeExporter(options: { textfileDir?: string; port?: 
   const port = options.port ?? (await freePort());
   const args = [`--web.listen-address=127.0.0.1:${port}`];
   if (options.textfileDir) args.push(`--collector.textfile.directory=${options.textfileDir}`);
-  return start('prometheus-node-exporter', NODE_EXPORTER, args, port, '/metrics');
+  return startService('prometheus-node-exporter', NODE_EXPORTER, args, port, '/metrics');
 }
 
 /** Prometheus 2.42 with this configuration (YAML), its TSDB in a temporary folder. */
@@ -90,11 +91,11 @@ export async function startPrometheus(configYaml: string): Promise<Service> {
     `--storage.tsdb.path=${join(dir, 'data')}`,
     `--web.listen-address=127.0.0.1:${port}`,
   ];
-  return start('prometheus', PROMETHEUS, args, port, '/-/ready', () => rmSync(dir, { recursive: true, force: true }));
+  return startService('prometheus', PROMETHEUS, args, port, '/-/ready', () => rmSync(dir, { recursive: true, force: true }));
 }
 
 /** test/helpers/openmetrics-exporter.py (Prometheus Python client): OpenMetrics with exemplars, units, _created. */
 export async function startOpenMetricsExporter(): Promise<Service> {
   const port = await freePort();
-  return start('openmetrics-exporter.py', PYTHON, [join(ROOT, 'test', 'helpers', 'openmetrics-exporter.py'), String(port)], port, '/metrics');
+  return startService('openmetrics-exporter.py', PYTHON, [join(ROOT, 'test', 'helpers', 'openmetrics-exporter.py'), String(port)], port, '/metrics');
 }
