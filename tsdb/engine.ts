@@ -888,7 +888,8 @@ export class Engine {
     const g = agg.granularity;
     const from = options.from ?? null;
     const to = options.to ?? null;
-    const series = emptySeries(0);
+    // sized for the window when it is known: growing from nothing copies the points several times
+    const series = emptySeries(from !== null && to !== null ? Math.min(Math.max(Math.ceil((to - from) / g) + 1, 0), 65_536) : 0);
     const start: SplitDbKey = [metricId, g, from === null ? -Infinity : splitKey(from, g)];
     const end: SplitDbKey = [metricId, g, to === null ? Infinity : splitKey(to, g) + 1];
     for (const { key, value } of this.store.splits.getRange({ start, end })) {
@@ -921,10 +922,11 @@ export class Engine {
     }
     const lo = from === null ? 0 : lowerBound(result.ts, result.length, Math.floor(from / aggregation.granularity) * aggregation.granularity);
     const hi = to === null ? result.length : lowerBound(result.ts, result.length, to);
+    // views, not copies: every array here was made by this call
     return {
       aggregation,
-      ts: result.ts.slice(lo, Math.max(lo, hi)),
-      values: result.values.slice(lo, Math.max(lo, hi)),
+      ts: result.ts.subarray(lo, Math.max(lo, hi)),
+      values: result.values.subarray(lo, Math.max(lo, hi)),
       length: Math.max(0, hi - lo),
     };
   }

@@ -92,6 +92,7 @@ export function evalAggregation(ctx: QueryContext, grid: Grid, e: AggregateExpr,
   if (op !== 'count_values') {
     for (let si = 0; si < input.length; si++) groupOf[si] = groups.id(groupingKey(input[si].labels, grouping, without), groupLabels(input[si].labels, grouping, without));
   }
+  if (SERIES_MAJOR.has(op)) return aggregateSeriesMajor(ctx, grid, op, input, groupOf, groups);
 
   for (let step = 0; step < grid.steps; step++) {
     ctx.check();
@@ -214,6 +215,103 @@ export function evalAggregation(ctx: QueryContext, grid: Grid, e: AggregateExpr,
     }
   }
   return out.out;
+}
+
+/** The operators whose per-step result depends only on the samples of each group in series order. */
+const SERIES_MAJOR: ReadonlySet<string> = new Set(['sum', 'avg', 'count', 'min', 'max', 'group', 'stddev', 'stdvar']);
+
+/**
+ * Those operators series by series instead of step by step: each series'
+ * samples go into its group's cell of their step. Within a cell the samples
+ * still come in series order, so every sum and mean is the one the
+ * step-by-step walk (and Prometheus) computes; output series come in the
+ * order the step-by-step walk would first make them. A walk over each
+ * series' own samples touches only samples that exist, and no per-step
+ * cursor over all series.
+ */
+function aggregateSeriesMajor(ctx: QueryContext, grid: Grid, op: string, input: readonly StepSeries[], groupOf: Int32Array, groups: Groups): StepSeries[] {
+  const steps = grid.steps;
+  const nGroups = groups.labels.length;
+  const cells = nGroups * steps;
+  const value = new Float64Array(cells);
+  const mean = new Float64Array(cells);
+  const count = new Float64Array(cells);
+  const firstStep = new Int32Array(nGroups).fill(steps);
+  const firstSeries = new Int32Array(nGroups);
+  for (let si = 0; si < input.length; si++) {
+    if ((si & 255) === 0) ctx.check();
+    const s = input[si];
+    const g = groupOf[si];
+    const base = g * steps;
+    const st = s.steps;
+    const vs = s.values;
+    if (st.length > 0 && st[0] < firstStep[g]) {
+      firstStep[g] = st[0];
+      firstSeries[g] = si;
+    }
+    for (let j = 0; j < st.length; j++) {
+      const c = base + st[j];
+      const v = vs[j];
+      const n = count[c];
+      if (n === 0) {
+        value[c] = op === 'stddev' || op === 'stdvar' ? 0 : op === 'group' ? 1 : v;
+        mean[c] = v;
+        count[c] = 1;
+        continue;
+      }
+      switch (op) {
+        case 'sum':
+          value[c] += v;
+          break;
+        case 'avg': {
+          const k = (count[c] = n + 1);
+          const m = mean[c];
+          if (m === Infinity || m === -Infinity) {
+            if ((v === Infinity || v === -Infinity) && m > 0 === v > 0) break;
+            if (v !== Infinity && v !== -Infinity && v === v) break;
+          }
+          mean[c] += v / k - m / k;
+          break;
+        }
+        case 'max':
+          count[c] = n + 1;
+          if (value[c] < v || value[c] !== value[c]) value[c] = v;
+          break;
+        case 'min':
+          count[c] = n + 1;
+          if (value[c] > v || value[c] !== value[c]) value[c] = v;
+          break;
+        case 'stddev':
+        case 'stdvar': {
+          const k = (count[c] = n + 1);
+          const delta = v - mean[c];
+          mean[c] += delta / k;
+          value[c] += delta * (v - mean[c]);
+          break;
+        }
+        default:
+          count[c] = n + 1;
+      }
+    }
+  }
+  // the step-by-step walk makes a group's series at the first step it has a sample, in the order of the series giving it one
+  const order = Array.from({ length: nGroups }, (_, g) => g).filter((g) => firstStep[g] < steps);
+  order.sort((a, b) => firstStep[a] - firstStep[b] || firstSeries[a] - firstSeries[b]);
+  const out: StepSeries[] = [];
+  for (const g of order) {
+    const outSteps: number[] = [];
+    const outValues: number[] = [];
+    const base = g * steps;
+    for (let st = 0; st < steps; st++) {
+      const c = base + st;
+      const n = count[c];
+      if (n === 0) continue;
+      outSteps.push(st);
+      outValues.push(op === 'avg' ? mean[c] : op === 'count' ? n : op === 'stdvar' ? value[c] / n : op === 'stddev' ? Math.sqrt(value[c] / n) : value[c]);
+    }
+    out.push({ labels: groups.labels[g], steps: outSteps, values: outValues });
+  }
+  return out;
 }
 
 type Less = (a: number, b: number) => boolean;
