@@ -4,7 +4,7 @@
  * behind) and exposed on /metrics for Prometheus.
  */
 import { existsSync } from 'node:fs';
-import { type Server, createServer } from 'node:http';
+import { type Server, type ServerResponse, createServer } from 'node:http';
 import { delimiter, join } from 'node:path';
 import { agentMetrics } from './agent-metrics.js';
 import { CephSampler } from './ceph/sampler.js';
@@ -23,8 +23,8 @@ export interface Exposition {
   update(source: string, samples: readonly AgentSample[]): void;
   /** a failed poll: that source's series go */
   failed(source: string): void;
-  /** the text of GET /metrics */
-  metrics(): Promise<string>;
+  /** the text of GET /metrics, UTF-8, in pieces (written to the response one at a time) */
+  chunks(): Iterable<Uint8Array>;
   readonly contentType: string;
 }
 
@@ -97,6 +97,38 @@ function samplersOf(o: AgentOptions): Sampler[] {
   return samplers;
 }
 
+/**
+ * The samples' text, then the agent's own metrics, piece by piece: a piece
+ * is made when the socket has taken the previous ones, so a scrape holds
+ * ~64 KiB of text instead of the whole (15 MB at 1,000 domains) twice over.
+ */
+async function writeMetrics(res: ServerResponse, exposition: Exposition, state: string): Promise<void> {
+  res.writeHead(200, { 'content-type': exposition.contentType });
+  try {
+    for (const chunk of exposition.chunks()) {
+      if (res.destroyed) return;
+      if (!res.write(chunk)) await drained(res);
+    }
+    res.end(state);
+  } catch (err) {
+    // the status is sent already: a response cut short is the error a scraper sees
+    res.destroy(err as Error);
+  }
+}
+
+/** The response has room again, or is gone (the scraper hung up). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const samplers = samplersOf(o);
   const spool = o.amqpUrl ? Spool.open(o.spoolDir, { maxBytes: o.spoolMaxBytes, log: o.log }) : null;
@@ -124,8 +156,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: the agent serves GET /metrics\n');
       return;
     }
-    Promise.all([o.exposition.metrics(), own.metrics()]).then(
-      ([samples, state]) => res.writeHead(200, { 'content-type': o.exposition.contentType }).end(`${samples}${state}`),
+    own.metrics().then(
+      (state) => writeMetrics(res, o.exposition, state),
       (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${err.message}\n`),
     );
   });

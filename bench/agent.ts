@@ -4,12 +4,13 @@
  * agent, by Ceilometer 19's compute pollsters and by Debian's
  * prometheus-libvirt-exporter, side by side. Prints a table.
  *
- *   npm run bench:agent [-- --sizes 50,200,1000 --polls 5]
+ *   npm run bench:agent [-- --sizes 50,200,1000 --polls 5 --tally-only]
  *
  * - tally: `tally agent` (the built JavaScript, as deployed) polling every
- *   5 s with no broker; CPU per poll from /proc (the agent and its virsh, a
- *   waited-for child), peak RSS of the agent; the wall time of a poll from
- *   the sampler itself, in this process;
+ *   5 s with no broker and scraped once between polls, as Prometheus would;
+ *   CPU per poll from /proc (the agent and its virsh, a waited-for child,
+ *   without the scrape's), the scrape's time and size, peak RSS of the agent;
+ *   the wall time of a poll from the sampler itself, in this process;
  * - Ceilometer: its pollsters set up once, then timed per poll in the same
  *   Python process (bench/ceilometer_compute_polls.py): CPU, wall, peak RSS;
  * - the exporter: scraped `--polls` times; CPU per scrape from /proc, peak
@@ -29,7 +30,7 @@ import { freePort } from '../test/helpers/free-port.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const { values: args } = parseArgs({ options: { sizes: { type: 'string', default: '50,200,1000' }, polls: { type: 'string', default: '5' } } });
+const { values: args } = parseArgs({ options: { sizes: { type: 'string', default: '50,200,1000' }, polls: { type: 'string', default: '5' }, 'tally-only': { type: 'boolean', default: false } } });
 const SIZES = args.sizes!.split(',').map(Number);
 const POLLS = Number(args.polls);
 // USER_HZ: the unit of /proc's CPU times on Linux
@@ -83,6 +84,9 @@ interface Figures {
   samples?: number;
   /** CPU of the virsh a poll runs: the floor of a poll on this host */
   virshCpuS?: number;
+  /** a scrape of /metrics between polls: its wall time and size */
+  scrapeS?: number;
+  scrapeMb?: number;
 }
 
 async function tally(uri: string, dir: string): Promise<Figures> {
@@ -102,19 +106,34 @@ async function tally(uri: string, dir: string): Promise<Figures> {
   // CPU and RSS: the agent as deployed, polling every 5 s
   const polling = join(dir, 'polling.yaml');
   writeFileSync(polling, 'sources:\n  - name: all\n    interval: 5\n    meters: ["*"]\n');
-  const child = spawn(join(ROOT, 'bin', 'tally'), ['agent', '--libvirt-uri', uri, '--ovsdb', 'none', '--ceph-conf', 'none', '--polling', polling, '--metrics-port', String(await freePort()), '--spool-dir', join(dir, 'spool')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await freePort();
+  const metricsUrl = `http://127.0.0.1:${port}/metrics`;
+  const child = spawn(join(ROOT, 'bin', 'tally'), ['agent', '--libvirt-uri', uri, '--ovsdb', 'none', '--ceph-conf', 'none', '--polling', polling, '--metrics-port', String(port), '--spool-dir', join(dir, 'spool')], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => void (out += d.toString()));
   try {
     // the first poll runs at start and reads every XML; measure whole 5 s turns after it
     await sleep(2_500);
     if (child.exitCode !== null) throw new Error(`tally agent exited: ${out}`);
-    const aligned = 5_000 - (Date.now() % 5_000) + 2_500;
-    await sleep(aligned);
+    await sleep(5_000 - (Date.now() % 5_000) + 2_500);
+    const turn = Date.now() - (Date.now() % 5_000);
     const a = usage(child.pid!);
-    await sleep(POLLS * 5_000);
+    // one scrape per turn, late in it (after the poll that started it), its CPU counted apart from the polls'
+    let scrapeCpu = 0;
+    let scrapeWall = 0;
+    let scrapeBytes = 0;
+    for (let i = 0; i < POLLS; i++) {
+      await sleep(turn + i * 5_000 + 4_600 - Date.now());
+      const s0 = usage(child.pid!);
+      const t = performance.now();
+      const res = await fetch(metricsUrl);
+      scrapeBytes = (await res.arrayBuffer()).byteLength;
+      scrapeWall += (performance.now() - t) / 1000;
+      scrapeCpu += usage(child.pid!).cpu - s0.cpu;
+    }
+    await sleep(turn + POLLS * 5_000 + 2_500 - Date.now());
     const b = usage(child.pid!);
-    return { wallS: wall / POLLS, cpuS: (b.cpu - a.cpu) / POLLS, rssMb: b.hwmMb, samples, virshCpuS };
+    return { wallS: wall / POLLS, cpuS: (b.cpu - a.cpu - scrapeCpu) / POLLS, rssMb: b.hwmMb, samples, virshCpuS, scrapeS: scrapeWall / POLLS, scrapeMb: scrapeBytes / 2 ** 20 };
   } finally {
     await stop(child);
   }
@@ -165,17 +184,18 @@ try {
     const uri = `test://${file}`;
     log(`${n} domains: tally`);
     const t = await tally(uri, dir);
-    log(`${n} domains: Ceilometer 19`);
-    const c = await ceilometer(uri);
-    log(`${n} domains: prometheus-libvirt-exporter`);
-    const e = await exporter(uri);
-    const f = (v: number, d = 3): string => v.toFixed(d);
-    rows.push([String(n), f(t.wallS), f(c.wallS), f(e.wallS), f(t.cpuS), f(t.virshCpuS ?? 0), f(c.cpuS), f(e.cpuS), `${f(c.cpuS / t.cpuS, 1)}×`, f(t.rssMb, 0), f(c.rssMb, 0), f(e.rssMb, 0), `${t.samples} / ${c.samples}`]);
+    const none: Figures = { wallS: NaN, cpuS: NaN, rssMb: NaN };
+    if (!args['tally-only']) log(`${n} domains: Ceilometer 19`);
+    const c = args['tally-only'] ? none : await ceilometer(uri);
+    if (!args['tally-only']) log(`${n} domains: prometheus-libvirt-exporter`);
+    const e = args['tally-only'] ? none : await exporter(uri);
+    const f = (v: number, d = 3): string => (Number.isNaN(v) ? '–' : v.toFixed(d));
+    rows.push([String(n), f(t.wallS), f(c.wallS), f(e.wallS), f(t.cpuS), f(t.virshCpuS ?? 0), f(c.cpuS), f(e.cpuS), `${f(c.cpuS / t.cpuS, 1)}×`, f(t.rssMb, 0), f(c.rssMb, 0), f(e.rssMb, 0), f(t.scrapeS ?? NaN), f(t.scrapeMb ?? NaN, 1), `${t.samples} / ${c.samples ?? '–'}`]);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-const head = ['domains', 'wall s: tally', 'Ceilometer', 'exporter', 'CPU s/poll: tally', 'of which virsh', 'Ceilometer', 'exporter', 'Ceilometer / tally CPU', 'peak RSS MB: tally', 'Ceilometer', 'exporter', 'samples tally / Ceilometer'];
+const head = ['domains', 'wall s: tally', 'Ceilometer', 'exporter', 'CPU s/poll: tally', 'of which virsh', 'Ceilometer', 'exporter', 'Ceilometer / tally CPU', 'peak RSS MB: tally', 'Ceilometer', 'exporter', 'scrape s: tally', 'scrape MB', 'samples tally / Ceilometer'];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padStart(widths[i])).join(' | ')} |`;
 console.log(line(head));
@@ -183,4 +203,5 @@ console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));
 console.log(`\n- ${POLLS} polls per figure after a first one; targets: a 1,000-domain poll under 1 s, at most a tenth of Ceilometer's CPU, under 80 MB RSS`);
 console.log("- 'of which virsh': the virsh child of a poll (in-process polls), the floor of tally's poll on this host: the test driver answers one command at a time");
+console.log("- 'scrape': one GET /metrics between two polls of the agent (its CPU is not in the agent's CPU per poll)");
 console.log("- Ceilometer on the test driver gets fewer samples: its disk I/O call is not supported there (tally's per-domain commands read them)");

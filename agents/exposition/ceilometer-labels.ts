@@ -6,7 +6,7 @@
 import type { AgentSample } from '../sample.js';
 import { type Labels, isLabelName, isMetricName } from './prom-text.js';
 import { pyTruthy } from '../../collector/definitions/python-values.js';
-import { dict, pyStr } from './python-value.js';
+import { dict, pyStr, truthy } from './python-value.js';
 
 /**
  * Keystone's names for project and user ids. Ceilometer asks Keystone only
@@ -78,7 +78,7 @@ export function ceilometerLabels(sample: AgentSample, shape: MeterShape, identit
   if (pyTruthy(sample.resource_id)) labels.resource = sample.resource_id;
   const md = sample.resource_metadata;
   // an empty metadata dict is false to Python: then none of what follows, not even server_group
-  if (pyTruthy(md)) metadataLabels(md, shape, labels);
+  if (truthy(md)) metadataLabels(md, shape, labels);
   return labels;
 }
 
@@ -99,7 +99,7 @@ function metadataLabels(md: Readonly<Record<string, unknown>>, shape: MeterShape
     labels.status = pyTruthy(md.status) ? pyStr(md.status) : '';
   }
   const flavor = dict(md.flavor);
-  if (flavor && pyTruthy(flavor)) {
+  if (flavor && truthy(flavor)) {
     if (pyTruthy(flavor.id)) labels.flavor_id = pyStr(flavor.id);
     if (pyTruthy(flavor.name)) labels.flavor_name = pyStr(flavor.name);
   }

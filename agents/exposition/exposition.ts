@@ -12,6 +12,7 @@ import { CeilometerMapping } from './ceilometer-mapping.js';
 import type { IdentityNames } from './ceilometer-labels.js';
 import { CephMgrMapping } from './ceph-mgr.js';
 import { Family } from './family.js';
+import { familyText } from './family-text.js';
 import { type LibvirtExporterOptions, LibvirtExporterMapping } from './libvirt-exporter.js';
 import { type Mapping, PollSeries } from './poll-series.js';
 
@@ -70,13 +71,20 @@ export class CeilometerExposition {
     this.replace(source, null);
   }
 
-  /** The exposition in the text format (version 0.0.4). */
+  /**
+   * The exposition in the text format (version 0.0.4), UTF-8, in buffers of
+   * about 64 KiB made as they are asked for: /metrics writes them to the
+   * response one at a time instead of keeping a copy of the whole text. The
+   * series are those of when it is called: a poll ending meanwhile shows in
+   * the next scrape.
+   */
+  chunks(): Iterable<Uint8Array> {
+    return familyText([...this.families.values()].map((f) => f.view()));
+  }
+
+  /** The exposition in the text format, whole. */
   async metrics(): Promise<string> {
-    // each family's text is kept until its series change: a scrape between polls only copies
-    const parts: string[] = [];
-    for (const family of this.families.values()) parts.push(family.text());
-    // prom-client's layout: families apart by a blank line, a final newline
-    return `${parts.join('\n\n')}\n`;
+    return Buffer.concat([...this.chunks()]).toString('utf8');
   }
 
   get contentType(): string {
@@ -84,12 +92,12 @@ export class CeilometerExposition {
   }
 
   private replace(source: string, samples: readonly AgentSample[] | null): UpdateReport {
-    const poll = new PollSeries();
+    const poll = new PollSeries((name) => this.families.get(name)?.series(source));
     for (const mapping of this.mappings) mapping.write(source, samples, poll);
 
     const before = this.sources.get(source) ?? new Set<string>();
     const now = new Set<string>();
-    for (const [name, { spec, series }] of poll.families) {
+    for (const [name, { spec, series }] of poll.families()) {
       let family = this.families.get(name);
       if (!family) {
         family = new Family(spec);

@@ -43,14 +43,6 @@ export function formatValue(value: number): string {
   return `${value}`;
 }
 
-/** `name{a="x",b="y"}`, or `name` alone without labels: a series' identity within its family. */
-export function seriesKey(name: string, labels: Labels): string {
-  // joined, not grown by +=: a key is kept as long as its series, and a string built piece by piece stays a tree of its pieces
-  const parts: string[] = [];
-  for (const label in labels) parts.push(`${label}="${escapeLabelValue(labels[label])}"`);
-  return parts.length ? `${name}{${parts.join(',')}}` : name;
-}
-
 export function familyHeader(name: string, help: string, type: FamilyType): string {
   return `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}`;
 }

@@ -4,11 +4,21 @@
  * (prometheus_client turns every label value into a string with str()).
  * Its truth is collector/definitions/python-values.ts's pyTruthy.
  */
-import { isMapping } from '../../collector/definitions/python-values.js';
+import { isMapping, pyTruthy } from '../../collector/definitions/python-values.js';
 
 /** A plain object (Python dict), or undefined. */
 export function dict(value: unknown): Readonly<Record<string, unknown>> | undefined {
   return isMapping(value) ? value : undefined;
+}
+
+/**
+ * Python's truth of a value, a dict's without listing its keys (pyTruthy
+ * makes an array of them): the exporter asks it of every sample's metadata.
+ */
+export function truthy(value: unknown): boolean {
+  if (!isMapping(value)) return pyTruthy(value);
+  for (const key in value) if (Object.hasOwn(value, key)) return true;
+  return false;
 }
 
 /**

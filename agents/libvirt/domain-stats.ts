@@ -58,12 +58,28 @@ const arg = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
 
 /** `key value` lines (domblkstat, domifstat, dommemstat, cpu-stats), keyed by their last-but-one word. */
 function pairs(output: string): Map<string, string> {
+  // the last two words of each line, found by index: a split per line was most of a poll's garbage on hosts that need these commands
   const m = new Map<string, string>();
-  for (const line of output.split('\n')) {
-    const words = line.trim().split(/\s+/);
-    if (words.length >= 2) m.set(words[words.length - 2], words[words.length - 1]);
+  for (let start = 0; start < output.length; ) {
+    let stop = output.indexOf('\n', start);
+    if (stop < 0) stop = output.length;
+    let j = stop;
+    while (j > start && isSpace(output.charCodeAt(j - 1))) j--;
+    const valueEnd = j;
+    while (j > start && !isSpace(output.charCodeAt(j - 1))) j--;
+    const valueStart = j;
+    while (j > start && isSpace(output.charCodeAt(j - 1))) j--;
+    const keyEnd = j;
+    while (j > start && !isSpace(output.charCodeAt(j - 1))) j--;
+    if (valueStart < valueEnd && j < keyEnd) m.set(output.slice(j, keyEnd), output.slice(valueStart, valueEnd));
+    start = stop + 1;
   }
   return m;
+}
+
+/** What `\s` matches in virsh's output (LC_ALL=C: ASCII), and the other spaces JavaScript's trim() and `\s` take. */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0xfeff || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
 }
 
 /** `Label: value` lines (dominfo, domblkinfo). */
@@ -81,10 +97,17 @@ const MEMSTAT_KEYS = { actual: 'current', swap_in: 'swap_in', swap_out: 'swap_ou
 const BLKSTAT_KEYS = { rd_req: 'rd.reqs', rd_bytes: 'rd.bytes', wr_req: 'wr.reqs', wr_bytes: 'wr.bytes', rd_total_times: 'rd.times', wr_total_times: 'wr.times', errs: 'errors' } as const;
 const IFSTAT_KEYS = { rx_bytes: 'rx.bytes', rx_packets: 'rx.pkts', rx_errs: 'rx.errs', rx_drop: 'rx.drop', tx_bytes: 'tx.bytes', tx_packets: 'tx.pkts', tx_errs: 'tx.errs', tx_drop: 'tx.drop' } as const;
 
+/** per prefix and key table: [command's name, domstats' full key], made once (a domain's keys are the same strings every poll) */
+const prefixed = new Map<string, Map<Readonly<Record<string, string>>, readonly (readonly [string, string])[]>>();
+
 const copy = (from: Map<string, string>, to: DomainStats, prefix: string, keys: Readonly<Record<string, string>>): void => {
-  for (const [src, dst] of Object.entries(keys)) {
+  let byKeys = prefixed.get(prefix);
+  if (!byKeys) prefixed.set(prefix, (byKeys = new Map()));
+  let table = byKeys.get(keys);
+  if (!table) byKeys.set(keys, (table = Object.entries(keys).map(([src, dst]) => [src, prefix + dst] as const)));
+  for (const [src, dst] of table) {
     const v = from.get(src);
-    if (v !== undefined && /^-?\d+(\.\d+)?$/.test(v)) to.set(prefix + dst, v);
+    if (v !== undefined && /^-?\d+(\.\d+)?$/.test(v)) to.set(dst, v);
   }
 };
 

@@ -75,35 +75,49 @@ export const LIBVIRT_METERS: readonly string[] = [
   ...Object.values(NIC_DELTAS).map((s) => s.name),
 ];
 
-/** Ceilometer's util._get_metadata_from_object for a domain found by libvirt discovery. */
-function instanceMetadata(domain: DomainInfo, nova: NovaInstance, state: number, host: string): Record<string, unknown> {
+/**
+ * Ceilometer's util._get_metadata_from_object for a domain found by libvirt
+ * discovery: a maker of fresh copies (the instance's samples share one, each
+ * disk and vNIC adds its fields to its own). The copies are written field
+ * by field, not spread from one object: spread copies each got a hidden
+ * class of their own (~0.5 KB each, 5,000 a poll at 1,000 domains), these
+ * share one per kind.
+ */
+function instanceMetadata(domain: DomainInfo, nova: NovaInstance, state: number, host: string): () => Record<string, unknown> {
   const f = nova.flavor;
   const image = nova.imageId === null ? null : { id: nova.imageId };
-  const md: Record<string, unknown> = {
-    display_name: nova.displayName,
-    name: domain.name,
-    instance_id: domain.uuid,
-    instance_type: f.name,
-    // Nova's hostId: sha224(project_id + host)
-    host: createHash('sha224').update(nova.projectId + host).digest('hex'),
-    instance_host: host,
-    // Nova's flavor id needs Nova's API; its name is unique in a cloud and stands in for it
-    flavor: { id: f.name, name: f.name, vcpus: f.vcpus, ram: f.ram, disk: f.disk, ephemeral: f.ephemeral, swap: f.swap },
-    status: STATUS[state] ?? null,
-    state: VM_STATE[state] ?? null,
-    task_state: '',
-    image,
-    image_ref: nova.imageId,
-    image_ref_url: null,
+  // Nova's hostId: sha224(project_id + host)
+  const hostId = createHash('sha224').update(nova.projectId + host).digest('hex');
+  // Nova's flavor id needs Nova's API; its name is unique in a cloud and stands in for it
+  const flavor = { id: f.name, name: f.name, vcpus: f.vcpus, ram: f.ram, disk: f.disk, ephemeral: f.ephemeral, swap: f.swap };
+  const status = STATUS[state] ?? null;
+  const vmState = VM_STATE[state] ?? null;
+  const rootGb = (f.disk ?? 0) - (f.ephemeral ?? 0);
+  return () => {
+    const md: Record<string, unknown> = {
+      display_name: nova.displayName,
+      name: domain.name,
+      instance_id: domain.uuid,
+      instance_type: f.name,
+      host: hostId,
+      instance_host: host,
+      flavor,
+      status,
+      state: vmState,
+      task_state: '',
+      image,
+      image_ref: nova.imageId,
+      image_ref_url: null,
+    };
+    if (domain.arch !== null) md.architecture = domain.arch;
+    if (domain.osType !== null) md.os_type = domain.osType;
+    md.vcpus = f.vcpus;
+    md.memory_mb = f.ram;
+    md.disk_gb = f.disk;
+    md.ephemeral_gb = f.ephemeral;
+    md.root_gb = rootGb;
+    return md;
   };
-  if (domain.arch !== null) md.architecture = domain.arch;
-  if (domain.osType !== null) md.os_type = domain.osType;
-  md.vcpus = f.vcpus;
-  md.memory_mb = f.ram;
-  md.disk_gb = f.disk;
-  md.ephemeral_gb = f.ephemeral;
-  md.root_gb = (f.disk ?? 0) - (f.ephemeral ?? 0);
-  return md;
 }
 
 /** Ceilometer's cpu time: the vCPUs' time + wait when every vCPU reports both, else the domain's cpu.time. */
@@ -133,9 +147,8 @@ export interface SampleContext {
 /** The samples of one running domain with Nova metadata. */
 export function domainSamples(domain: DomainInfo, nova: NovaInstance, stats: DomainStats, ctx: SampleContext, out: AgentSample[]): void {
   const state = num(stats, 'state.state') ?? 0;
-  const base = instanceMetadata(domain, nova, state, ctx.host);
-  // a device's metadata is made once and shared by its samples
-  const withBase = (extra: Record<string, unknown>): Record<string, unknown> => ({ ...base, ...extra });
+  const metadata = instanceMetadata(domain, nova, state, ctx.host);
+  const base = metadata();
   const push = (spec: MeterSpec, volume: number | null, resourceId: string, metadata: Record<string, unknown>): void => {
     if (volume === null || !ctx.wanted.has(spec.name)) return;
     out.push({
@@ -153,7 +166,9 @@ export function domainSamples(domain: DomainInfo, nova: NovaInstance, stats: Dom
   const M = INSTANCE_METERS;
   const id = domain.uuid;
   const vcpus = num(stats, 'vcpu.current');
-  push(M.cpu, cpuTime(stats), id, withBase({ cpu_number: vcpus }));
+  const cpuMetadata = metadata();
+  cpuMetadata.cpu_number = vcpus;
+  push(M.cpu, cpuTime(stats), id, cpuMetadata);
   push(M.vcpus, vcpus, id, base);
   const mb = (k: string): number | null => {
     const v = num(stats, k);
@@ -184,7 +199,9 @@ export function domainSamples(domain: DomainInfo, nova: NovaInstance, stats: Dom
     // as Ceilometer: the disks of the XML that have a source (not an empty CD-ROM drive)
     if (!dev || !domain.disks.some((d) => d.dev === dev)) continue;
     const rid = `${id}-${dev}`;
-    const extra = withBase({ disk_name: dev });
+    // a device's metadata is made once and shared by its samples
+    const extra = metadata();
+    extra.disk_name = dev;
     const p = `block.${i}.`;
     if (stats.has(`${p}rd.reqs`)) for (const [spec, key] of DISK_METERS) push(spec, num(stats, p + key), rid, extra);
     const capacity = num(stats, `${p}capacity`);
@@ -202,7 +219,13 @@ export function domainSamples(domain: DomainInfo, nova: NovaInstance, stats: Dom
     const nic = dev ? domain.nics.find((n) => n.dev === dev) : undefined;
     if (!nic) continue;
     const rid = nic.fref ?? `${domain.name}-${id}-${nic.dev}`;
-    const extra = withBase({ name: nic.dev, mac: nic.mac, fref: nic.fref, parameters: nic.parameters, vnic_name: nic.fref ?? nic.dev });
+    const extra = metadata();
+    // `name` keeps its place among the instance's fields and takes the vNIC's value
+    extra.name = nic.dev;
+    extra.mac = nic.mac;
+    extra.fref = nic.fref;
+    extra.parameters = nic.parameters;
+    extra.vnic_name = nic.fref ?? nic.dev;
     const p = `net.${i}.`;
     for (const [spec, key] of NIC_METERS) push(spec, num(stats, p + key), rid, extra);
     const rx = num(stats, `${p}rx.bytes`);

@@ -15,11 +15,10 @@ const MARKER = 'tally-virsh-end-';
 export class VirshSession {
   /** what virsh printed since the last round ended, in chunks: a string grown by += is re-flattened by every search */
   private chunks: string[] = [];
-  /** the end of the chunks already searched for the marker (a marker may straddle two chunks) */
-  private tail = '';
   private stderr = '';
   private exited: Error | null = null;
-  private wake: (() => void) | null = null;
+  /** the round waiting for its marker, searched as each chunk comes: no timer or promise per chunk (~10,000 chunks a poll at 1,000 domains) */
+  private waiting: MarkerSearch | null = null;
   private rounds = 0;
 
   private constructor(
@@ -31,7 +30,7 @@ export class VirshSession {
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', (d: string) => {
       this.chunks.push(d);
-      this.wake?.();
+      if (this.waiting) this.search(this.waiting);
     });
     child.stderr.on('data', (d: string) => void (this.stderr += d));
     child.on('error', (err) => this.end(new VirshError(`virsh -c ${uri}: ${err.message}`)));
@@ -53,25 +52,38 @@ export class VirshSession {
     // one marker for the whole round: its output line (after the echoed command) says the round is done
     const end = `\n${MARKER}${round}`;
     this.child.stdin.write(`${commands.join('\n')}\necho ${MARKER}${round}\n`);
-    let searched = 0;
-    let before = 0;
-    let cut = -1;
-    await this.until(() => {
-      while (cut < 0 && searched < this.chunks.length) {
-        const chunk = this.chunks[searched++];
-        const window = this.tail + chunk;
-        const i = window.indexOf(end);
-        if (i >= 0) cut = before - this.tail.length + i + end.length;
-        this.tail = window.slice(-end.length);
-        before += chunk.length;
+    const cut = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting = null;
+        this.child.kill('SIGKILL');
+        reject(new VirshError(`virsh -c ${this.uri}: no answer within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      const search: MarkerSearch = {
+        end,
+        searched: 0,
+        before: 0,
+        tail: '',
+        found: (at) => {
+          clearTimeout(timer);
+          resolve(at);
+        },
+        failed: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      };
+      this.waiting = search;
+      // the output may be there already, or virsh gone
+      this.search(search);
+      if (this.waiting === search && this.exited) {
+        this.waiting = null;
+        search.failed(this.exited);
       }
-      return cut >= 0;
     });
     const all = this.chunks.join('');
     // what follows the marker (the prompt of the next command) belongs to the next round
     const text = all.slice(0, cut);
     this.chunks = cut < all.length ? [all.slice(cut)] : [];
-    this.tail = '';
     const outputs = splitRound(text, commands.length);
     // a connection that failed or dropped is the poll's failure, not one command's
     const errors = this.stderr.slice(stderrBefore);
@@ -98,7 +110,9 @@ export class VirshSession {
   private end(err: VirshError): void {
     if (this.exited) return;
     this.exited = err;
-    this.wake?.();
+    const waiting = this.waiting;
+    this.waiting = null;
+    waiting?.failed(err);
   }
 
   private stderrTail(): string {
@@ -106,25 +120,37 @@ export class VirshSession {
     return line ? `: ${line}` : '';
   }
 
-  private async until(done: () => boolean): Promise<void> {
-    const deadline = Date.now() + this.timeoutMs;
-    while (!done()) {
-      if (this.exited) throw this.exited;
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        this.child.kill('SIGKILL');
-        throw new VirshError(`virsh -c ${this.uri}: no answer within ${this.timeoutMs} ms`);
+  /** Looks for the round's marker in the chunks not searched yet; found() with the offset just after it. */
+  private search(w: MarkerSearch): void {
+    const end = w.end;
+    while (w.searched < this.chunks.length) {
+      const chunk = this.chunks[w.searched++];
+      // a marker across the previous chunk's end and this one's start: only that seam is copied, never a chunk
+      const seam = w.tail + chunk.slice(0, end.length - 1);
+      const across = seam.indexOf(end);
+      const within = across >= 0 ? -1 : chunk.indexOf(end);
+      const cut = across >= 0 ? w.before - w.tail.length + across + end.length : within >= 0 ? w.before + within + end.length : -1;
+      if (cut >= 0) {
+        this.waiting = null;
+        w.found(cut);
+        return;
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = null;
+      w.tail = (chunk.length >= end.length - 1 ? chunk : seam).slice(1 - end.length);
+      w.before += chunk.length;
     }
   }
+}
+
+/** A round's search for its end marker in virsh's output. */
+interface MarkerSearch {
+  readonly end: string;
+  /** chunks searched, and their length */
+  searched: number;
+  before: number;
+  /** the last characters of the chunks searched, one fewer than the marker's (a marker may straddle two chunks) */
+  tail: string;
+  readonly found: (cut: number) => void;
+  readonly failed: (err: Error) => void;
 }
 
 function firstErrorLine(text: string): string {
