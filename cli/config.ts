@@ -67,7 +67,7 @@ export interface Config {
   meter_definitions: string;
   /** event_definitions.yaml; empty: Ceilometer's own */
   event_definitions: string;
-  /** gnocchi_resources.yaml; empty: Ceilometer's own */
+  /** gnocchi_resources.yaml files (comma-separated, read in order as one); empty: Ceilometer's own, then tally's agent_resources.yaml */
   gnocchi_resources: string;
   /** creator recorded on the resources and metrics the collector makes ("user:project") */
   collector_creator: string;

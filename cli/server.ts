@@ -157,7 +157,8 @@ function collectorOptions(config: Config, say: (line: string) => void): Paramete
   return {
     meterDefinitions: config.meter_definitions ? listOf(config.meter_definitions) : [join(BUILT_IN_DEFINITIONS, 'meters.yaml')],
     eventDefinitions: config.event_definitions || join(BUILT_IN_DEFINITIONS, 'event_definitions.yaml'),
-    gnocchiResources: config.gnocchi_resources || join(BUILT_IN_DEFINITIONS, 'gnocchi_resources.yaml'),
+    // Ceilometer's own definitions, then tally's for the agent's meters Ceilometer has none for
+    gnocchiResources: config.gnocchi_resources ? listOf(config.gnocchi_resources) : [join(BUILT_IN_DEFINITIONS, 'gnocchi_resources.yaml'), join(BUILT_IN_DEFINITIONS, 'agent_resources.yaml')],
     creator: config.collector_creator,
     resourceCacheSize: config.resource_cache_size,
     amqp: config.amqp_url

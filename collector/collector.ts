@@ -16,7 +16,8 @@ import { type MessageOutcome, NotificationProcessor, type ProcessorStats } from 
 export interface CollectorOptions {
   readonly meterDefinitions: readonly string[];
   readonly eventDefinitions: string;
-  readonly gnocchiResources: string;
+  /** gnocchi_resources.yaml files, read in order as one */
+  readonly gnocchiResources: string | readonly string[];
   /** who the collector writes as (the creator of its resources and metrics) */
   readonly creator: string;
   /** RabbitMQ; none: HTTP ingest only */

@@ -275,11 +275,37 @@ export class GnocchiPublisher {
         if (!(err instanceof ResourceAlreadyExists)) throw err;
         // created meanwhile by another writer, or it exists with another type
         resource = await this.index.resources.get(rd.resourceType, id);
-        if (!resource) throw err;
+        if (!resource) {
+          const other = await this.index.resources.get('generic', id);
+          if (!other) throw err;
+          return this.remember(id, other.type, await this.addMetrics(other, links, units), extra);
+        }
       }
     }
     resource = await this.completeResource(resource, rd, type, extra, links, units);
-    const known: KnownResource = { type: rd.resourceType, metrics: new Map(Object.entries(resource.metrics)), attributes: extra };
+    return this.remember(id, rd.resourceType, resource.metrics, extra);
+  }
+
+  /**
+   * A resource of another type than the sample's definition (an RBD image's
+   * sizes on the Cinder volume it is): as Ceilometer's batch write by
+   * resource id with create_metrics, the metrics go on it; its attributes are
+   * its own type's, not this definition's to set.
+   */
+  private async addMetrics(
+    resource: Resource,
+    links: (names: Iterable<string>) => Promise<Record<string, { archivePolicyName: string; unit: string | null }>>,
+    units: ReadonlyMap<string, string | null>,
+  ): Promise<Readonly<Record<string, string>>> {
+    const missing = [...units.keys()].filter((n) => resource.metrics[n] === undefined);
+    if (missing.length === 0) return resource.metrics;
+    const { resource: updated, createdMetrics } = await this.index.resources.update(resource.type, resource.id, { metrics: await links(missing), appendMetrics: true, createRevision: false });
+    await this.created(createdMetrics);
+    return updated.metrics;
+  }
+
+  private remember(id: string, type: string, metrics: Readonly<Record<string, string>>, extra: Record<string, unknown>): Map<string, string> {
+    const known: KnownResource = { type, metrics: new Map(Object.entries(metrics)), attributes: extra };
     if (this.known.size >= this.resourceCacheSize && !this.known.has(id)) this.known.clear();
     this.known.set(id, known);
     return known.metrics;

@@ -90,20 +90,31 @@ export interface ResourceDefinitions {
   readonly byMetric: ReadonlyMap<string, ResourceDefinition>;
 }
 
-export function loadResourceDefinitions(file: string): ResourceDefinitions {
-  const doc: unknown = parse(readFileSync(file, 'utf8'), { merge: true });
-  if (!isMapping(doc)) throw new DefinitionError(`${file}: expected a mapping with "resources"`);
-  const archivePolicyDefault = typeof doc.archive_policy_default === 'string' ? doc.archive_policy_default : 'ceilometer-low';
-  const resources = (Array.isArray(doc.resources) ? doc.resources : []).map((r: unknown, i: number) => {
-    try {
-      return new ResourceDefinition(r, archivePolicyDefault);
-    } catch (err) {
-      throw new DefinitionError(`${file}: resources[${i}]: ${(err as Error).message}`);
-    }
-  });
+/**
+ * One or more files, read in order as if one: their resources follow each
+ * other (a metric named twice belongs to the last definition naming it) and
+ * the first file's archive_policy_default applies where a later one has none.
+ */
+export function loadResourceDefinitions(files: string | readonly string[]): ResourceDefinitions {
+  let archivePolicyDefault: string | null = null;
+  const resources: ResourceDefinition[] = [];
+  const archivePolicies: ArchivePolicyInput[] = [];
+  for (const file of typeof files === 'string' ? [files] : files) {
+    const doc: unknown = parse(readFileSync(file, 'utf8'), { merge: true });
+    if (!isMapping(doc)) throw new DefinitionError(`${file}: expected a mapping with "resources"`);
+    const fileDefault: string = typeof doc.archive_policy_default === 'string' ? doc.archive_policy_default : (archivePolicyDefault ?? 'ceilometer-low');
+    archivePolicyDefault ??= fileDefault;
+    (Array.isArray(doc.resources) ? doc.resources : []).forEach((r: unknown, i: number) => {
+      try {
+        resources.push(new ResourceDefinition(r, fileDefault));
+      } catch (err) {
+        throw new DefinitionError(`${file}: resources[${i}]: ${(err as Error).message}`);
+      }
+    });
+    archivePolicies.push(...((Array.isArray(doc.archive_policies) ? doc.archive_policies : []) as ArchivePolicyInput[]));
+  }
   const byMetric = new Map<string, ResourceDefinition>();
   // Ceilometer builds a dict: a metric named twice belongs to the last definition naming it
   for (const rd of resources) for (const m of rd.metrics.keys()) byMetric.set(m, rd);
-  const archivePolicies = (Array.isArray(doc.archive_policies) ? doc.archive_policies : []) as ArchivePolicyInput[];
-  return { archivePolicyDefault, archivePolicies, resources, byMetric };
+  return { archivePolicyDefault: archivePolicyDefault ?? 'ceilometer-low', archivePolicies, resources, byMetric };
 }

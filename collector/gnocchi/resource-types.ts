@@ -68,6 +68,11 @@ const STEPS: readonly Step[] = [
   },
   { update: 'volume', add: [{ name: 'image_id', definition: uuid(false) }, { name: 'instance_id', definition: uuid(false) }] },
   { update: 'instance', add: [{ name: 'availability_zone', definition: str(false) }] },
+  // tally's own, for the agent's Ceph meters (collector/data/agent_resources.yaml)
+  { create: 'ceph_cluster', attributes: {} },
+  { create: 'ceph_osd', attributes: { cluster_fsid: str(false) } },
+  { create: 'ceph_pool', attributes: { cluster_fsid: str(false) } },
+  { create: 'ceph_rbd_image', attributes: { cluster_fsid: str(false), pool: str(false), image: str(false) } },
 ];
 
 async function createIfMissing(index: Index, name: string, attributes: Attrs): Promise<boolean> {

@@ -13,9 +13,11 @@ import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { CEPH_METERS } from '../../agents/ceph/meters.js';
 import { signV2 } from '../../agents/ceph/rgw-admin.js';
+import { meteringMessage } from '../../agents/publish/metering-message.js';
 import { CephSampler, type CephSamplerOptions } from '../../agents/ceph/sampler.js';
 import type { AgentSample } from '../../agents/sample.js';
 import { type CephCluster, startCephCluster } from '../ceph/cluster.js';
+import { startTestServer } from '../helpers/tally-server.js';
 import { type Requirement, requires } from '../lib/requirements.js';
 
 const MiB = 1024 * 1024;
@@ -189,6 +191,47 @@ describe('Ceph sampler on a real single-node cluster', { ...requires(...CEPH_NEE
     assert.equal(one(samples, 'ceph.rbd.image.used', instance).volume, disk.used_size);
     assert.equal(one(samples, 'ceph.rbd.image.used', instance).resource_metadata.kind, 'instance_disk');
     assert.equal(one(samples, 'ceph.rbd.image.used', instance).resource_metadata.instance_id, instance);
+  });
+
+  it('lands in tally: the cluster, its pools and OSDs as resources of their own, an RBD volume on its Cinder volume', async () => {
+    const { CEPH_VOLUME_ID: volume, CEPH_FSID: fsid } = cluster.env;
+    const tally = await startTestServer({}, { collector: true });
+    try {
+      const api = async (method: string, path: string, body?: unknown): Promise<any> => {
+        const res = await fetch(`${tally.url}${path}`, { method, headers: { 'content-type': 'application/json', accept: 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+        const text = await res.text();
+        assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${text}`);
+        return text ? JSON.parse(text) : null;
+      };
+      // Cinder's notification made the volume first
+      await api('POST', '/v1/resource/volume', { id: volume, display_name: 'data', project_id: 'bbbb1111bbbb1111bbbb1111bbbb1111' });
+      const samples = await sampler.poll(new Set(CEPH_METERS.map((m) => m.name).filter((n) => n.startsWith('ceph.'))));
+      // as the agent publishes them (agents/publish), through the collector's HTTP door
+      const ingested = (await api('POST', '/collector/samples', samples.map(meteringMessage))) as { accepted: number; failed: unknown[] };
+      assert.deepEqual(ingested.failed, []);
+      const pools = (await df()).pools.map((p) => p.name).sort();
+      const stored = (await api('GET', '/v1/resource/ceph_pool')) as { original_resource_id: string; cluster_fsid: string; metrics: Record<string, string> }[];
+      assert.deepEqual(stored.map((r) => r.original_resource_id).sort(), pools);
+      for (const r of stored) {
+        assert.equal(r.cluster_fsid, fsid);
+        const sampled = one(samples, 'ceph.pool.objects', r.original_resource_id).volume;
+        const measures = (await api('GET', `/v1/metric/${r.metrics['ceph.pool.objects']}/measures?refresh=true&aggregation=mean`)) as [string, number, number][];
+        assert.equal(measures.at(-1)?.[2], sampled, `${r.original_resource_id} objects`);
+      }
+      const [clusterResource] = (await api('GET', '/v1/resource/ceph_cluster')) as { original_resource_id: string; metrics: Record<string, string> }[];
+      assert.equal(clusterResource.original_resource_id, fsid);
+      assert.ok(clusterResource.metrics['ceph.cluster.bytes.total'] && clusterResource.metrics['ceph.osd.up']);
+      assert.ok(((await api('GET', '/v1/resource/ceph_osd')) as unknown[]).length >= 1);
+      // the RBD image's sizes are the volume's own metrics, not a resource of their own
+      const vol = (await api('GET', `/v1/resource/volume/${volume}`)) as { metrics: Record<string, string> };
+      assert.ok(vol.metrics['ceph.rbd.image.used'], JSON.stringify(vol.metrics));
+      // and through the Prometheus API, as Ceilometer's exporter would name them
+      const q = new URLSearchParams({ 'match[]': 'ceilometer_ceph_pool_objects' });
+      const series = (await api('GET', `/api/v1/series?${q}`)) as { data: Record<string, string>[] };
+      assert.deepEqual(series.data.map((x) => x.resource).sort(), pools);
+    } finally {
+      await tally.close();
+    }
   });
 
   it("reports RGW usage per project as Ceilometer's radosgw pollsters do, from `radosgw-admin`'s numbers", async () => {
