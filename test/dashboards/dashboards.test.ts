@@ -5,7 +5,7 @@
  * data source sends it, and each must answer with data.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,11 +58,8 @@ const queryText = (v: VariableModel): string => (typeof v.query === 'string' ? v
 describe('the Grafana dashboards', { timeout: 300_000 }, () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tally-dashboards-'));
-    // Ceilometer's resource definitions with power.state on instances, which the dashboards show
-    const resources = readFileSync(new URL('../../collector/data/gnocchi_resources.yaml', import.meta.url), 'utf8').replace(/^( {6})vcpus:\n/m, '$1vcpus:\n$1power.state:\n');
-    assert.match(resources, /power\.state:/);
-    writeFileSync(join(dir, 'gnocchi_resources.yaml'), resources);
-    tally = await startTestServer({ gnocchi_resources: join(dir, 'gnocchi_resources.yaml') }, { collector: true, alarms: true });
+    // the default resource definitions: Ceilometer's, then tally's for the agent's power.state and Ceph meters
+    tally = await startTestServer({}, { collector: true, alarms: true });
     now = Date.now();
     await loadCloud(tally.url, now);
     // the build, as an operator runs it, reading this tally
