@@ -20,6 +20,7 @@ export const COMPAT_SUITES = {
   'aodh-api': { title: 'Aodh 15 API, recorded exchanges replayed', unit: 'exchanges answer alike' },
   'aodh-evaluator': { title: "Aodh 15's evaluator code vs tally's", unit: 'cases decide alike' },
   'prometheus-promql': { title: 'Prometheus 2.42, same samples, PromQL queries (instant and range)', unit: 'queries agree' },
+  'cloudkitty-gnocchi': { title: 'CloudKitty 17 rating from tally vs from Gnocchi 4.4', unit: 'frames agree' },
 } as const satisfies Record<string, { title: string; unit: string }>;
 
 export type CompatSuite = keyof typeof COMPAT_SUITES;

@@ -46,6 +46,9 @@ export const DEBIAN_PACKAGES = {
   'ceph-common': 'the ceph and rbd CLIs as oracles, and python3-rados/python3-rbd the Ceph sampler reads with',
   'radosgw': 'RGW and radosgw-admin for the radosgw.* meters',
   'prometheus-libvirt-exporter': "Debian's libvirt exporter, whose names the agent can expose too (the comparison's oracle)",
+  'cloudkitty-processor': "CloudKitty 17's processor code: rating usage read from tally and from the real Gnocchi",
+  'cloudkitty-api': "CloudKitty 17's API: its hashmap rules, rated dataframes and totals",
+  'python3-cloudkittyclient': 'the cloudkitty CLI reading the totals CloudKitty computed',
   'rabbitmq-server': "rabbitmqctl, to watch and drop the broker's queues and connections (the broker itself runs on the machine)",
 } as const satisfies Record<string, string>;
 
