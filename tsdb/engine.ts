@@ -139,6 +139,8 @@ export interface BackgroundProcessor {
   sweepSoon(): void;
   /** the memory of the thread the sweeps run on, when it is a thread of its own */
   threadMemory(): Promise<ThreadMemory | null>;
+  /** the progress of the thread the sweeps run on, as of its last sweep, when it is a thread of its own (else the engine's own says it) */
+  threadProgress(): AggregationProgress | null;
   /** finishes the sweep in progress and stops */
   stop(): Promise<void>;
 }
@@ -151,6 +153,20 @@ export interface EngineCaches {
   readonly knownMetrics: number;
   /** idempotency keys of recent writes */
   readonly writeKeys: number;
+}
+
+/** What an engine has taken in and folded since it opened. */
+export interface AggregationProgress {
+  /** measures this engine accepted (made durable in the incoming buffer) */
+  readonly measuresAccepted: number;
+  /** measures this engine folded into rollups (those of metrics deleted meanwhile included: consumed, dropped) */
+  readonly measuresFolded: number;
+  /**
+   * ms since the Epoch: every measure accepted before then has been folded,
+   * as this engine's sweeps know it (the start of its last sweep that left
+   * nothing behind of what was pending when it began; the opening until then)
+   */
+  readonly caughtUpAt: number;
 }
 
 /** A worker thread's memory, as V8 reports it, with its engine's caches. */
@@ -195,6 +211,9 @@ export class Engine {
   /** the block sweep this engine is running, if any (checked against the store at each step) */
   private blockSweep: BlockSweep | null = null;
   private closed = false;
+  private accepted = 0;
+  private folded = 0;
+  private caughtUpAt = Date.now();
 
   private constructor(store: LmdbStore, path: string, writeKeyWindow: number, cacheSize: number) {
     this.store = store;
@@ -281,6 +300,16 @@ export class Engine {
     return { metricStates: this.states.size, knownMetrics: this.existing.size, writeKeys: this.writeKeys.size };
   }
 
+  /** Measures taken in and folded by this engine (a scrape reads them). */
+  progress(): AggregationProgress {
+    return { measuresAccepted: this.accepted, measuresFolded: this.folded, caughtUpAt: this.caughtUpAt };
+  }
+
+  /** Whether the store is open (not closed yet). */
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
   /** The file the store maps into memory (for accounting its resident pages). */
   storeFile(): string {
     return storeFile(this.path);
@@ -354,13 +383,16 @@ export class Engine {
     const encoded = batches.map((b, i) => encodeIncomingEntry(i, b));
     // every put of this turn goes into one LMDB transaction: measures and keys land together or not at all
     const writes: Promise<unknown>[] = this.writeKeys.record(keys);
+    let measures = 0;
     for (let b = 0; b < encoded.length; b++) {
       if (encoded[b].length === 0) continue;
+      measures += batches[b].timestamps.length;
       writes.push(this.store.incoming.put([batches[b].metricId, this.seq++, this.writerId], encoded[b]));
     }
     if (writes.length === 0) return;
     await Promise.all(writes);
     await this.store.root.flushed;
+    this.accepted += measures;
   }
 
   /**
@@ -375,6 +407,7 @@ export class Engine {
     if (writes.length === 0) return;
     await Promise.all(writes);
     await this.store.root.flushed;
+    this.accepted += columns.starts[columns.metricIds.length] - columns.starts[0];
   }
 
   /** The metrics' generations; throws MetricNotFoundError for the first that does not exist. */
@@ -484,6 +517,9 @@ export class Engine {
    * passed wait for the next sweep, so each metric is folded once per sweep.
    */
   async processSweep(maxMetrics = 256): Promise<number> {
+    const started = Date.now();
+    // entries pending now are all folded by this sweep; blocks only if it takes every one there is now
+    const blocksAtStart = [...this.store.blocks.getKeys({})];
     let after: string | null = null;
     let total = 0;
     // the blocks first, one block sweep (blocks written meanwhile wait for the next)
@@ -496,7 +532,10 @@ export class Engine {
     }
     for (;;) {
       const pass = this.processPass(after, maxMetrics);
-      if (pass === null) return total;
+      if (pass === null) {
+        if (!blocksAtStart.some((key) => this.store.blocks.doesExist(key))) this.caughtUpAt = started;
+        return total;
+      }
       total += pass.measures;
       after = pass.lastMetric;
       await new Promise<void>((r) => setImmediate(r));
@@ -536,6 +575,7 @@ export class Engine {
         void running.then(() => { if (!stopped) { clearTimeout(timer); timer = setTimeout(tick, 0); } });
       },
       threadMemory: async () => null,
+      threadProgress: () => null,
       stop: async () => {
         stopped = true;
         clearTimeout(timer);
@@ -551,11 +591,13 @@ export class Engine {
       resourceLimits: { maxYoungGenerationSizeMb: 16 },
     });
     const memoryAsked: ((m: ThreadMemory | null) => void)[] = [];
+    let progress: AggregationProgress | null = null;
     const stopped = new Promise<void>((resolve, reject) => {
       worker.on('message', (msg: unknown) => {
         if (msg === 'stopped') resolve();
         else if (typeof msg === 'object' && msg !== null && 'error' in msg) this.onProcessorError(msg.error);
         else if (typeof msg === 'object' && msg !== null && 'memory' in msg) for (const answer of memoryAsked.splice(0)) answer(msg.memory as ThreadMemory);
+        else if (typeof msg === 'object' && msg !== null && 'progress' in msg) progress = msg.progress as AggregationProgress;
       });
       worker.on('error', reject);
       worker.on('exit', () => resolve());
@@ -568,6 +610,7 @@ export class Engine {
           memoryAsked.push(resolve);
           worker.postMessage('memory');
         }),
+      threadProgress: () => progress,
       stop: async () => {
         worker.postMessage('stop');
         await stopped;
@@ -636,6 +679,7 @@ export class Engine {
         for (const k of w.keys) incoming.removeSync(k);
       }
     });
+    this.folded += measures;
     return measures;
   }
 
@@ -744,6 +788,7 @@ export class Engine {
       throw err;
     }
     if (result?.done) this.blockSweep = null;
+    if (result !== null) this.folded += result.measures;
     return result;
   }
 
@@ -890,17 +935,7 @@ export class Engine {
     const to = options.to ?? null;
     // sized for the window when it is known: growing from nothing copies the points several times
     const series = emptySeries(from !== null && to !== null ? Math.min(Math.max(Math.ceil((to - from) / g) + 1, 0), 65_536) : 0);
-    const start: SplitDbKey = [metricId, g, from === null ? -Infinity : splitKey(from, g)];
-    const end: SplitDbKey = [metricId, g, to === null ? Infinity : splitKey(to, g) + 1];
-    for (const { key, value } of this.store.splits.getRange({ start, end })) {
-      const before = series.length;
-      try {
-        readSplitColumn(value, agg.method, key[2], g, series);
-      } catch {
-        series.length = before;
-        // A damaged split reads as empty, as in Gnocchi; the rest of the series stays readable.
-      }
-    }
+    this.readSplits(metricId, agg, from, to, series);
     let result: Series = series;
     if (agg.timespan !== null && series.length > 0) {
       const cut = upperBound(series.ts, series.length, series.ts[series.length - 1] - agg.timespan);
@@ -929,6 +964,47 @@ export class Engine {
       values: result.values.subarray(lo, Math.max(lo, hi)),
       length: Math.max(0, hi - lo),
     };
+  }
+
+  /**
+   * Appends the stored points of (method, granularity) in [from, to) to
+   * `out`, which grows as needed, and returns the index of the first:
+   * a reader of thousands of series (PromQL) fills one buffer instead of
+   * a pair of arrays per series. The points of [from, to) as read() gives
+   * them, without resampling.
+   */
+  appendPoints(metricId: string, method: string, granularity: Micros, from: Micros, to: Micros, out: Series): number {
+    const agg = this.aggregationOf(metricId, method, granularity);
+    const g = agg.granularity;
+    const first = out.length;
+    this.readSplits(metricId, agg, from, to, out);
+    let lo = first;
+    // a timespan counts back from the series' newest point, as in read()
+    if (agg.timespan !== null && out.length > first) lo = upperBound(out.ts, out.length, out.ts[out.length - 1] - agg.timespan, first);
+    lo = lowerBound(out.ts, out.length, Math.floor(from / g) * g, lo);
+    const hi = Math.max(lo, lowerBound(out.ts, out.length, to, lo));
+    if (lo > first) {
+      out.ts.copyWithin(first, lo, hi);
+      out.values.copyWithin(first, lo, hi);
+    }
+    out.length = first + (hi - lo);
+    return first;
+  }
+
+  /** The splits of one stored series that [from, to) touches, decoded onto the end of `out`. */
+  private readSplits(metricId: string, agg: Aggregation, from: Micros | null, to: Micros | null, out: Series): void {
+    const g = agg.granularity;
+    const start: SplitDbKey = [metricId, g, from === null ? -Infinity : splitKey(from, g)];
+    const end: SplitDbKey = [metricId, g, to === null ? Infinity : splitKey(to, g) + 1];
+    for (const { key, value } of this.store.splits.getRange({ start, end })) {
+      const before = out.length;
+      try {
+        readSplitColumn(value, agg.method, key[2], g, out);
+      } catch {
+        out.length = before;
+        // A damaged split reads as empty, as in Gnocchi; the rest of the series stays readable.
+      }
+    }
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@
  * sees what was written before it.
  */
 import type { Engine } from '../../tsdb/engine.js';
+import { emptySeries } from '../../tsdb/series.js';
 import type { LabelMatcher, Series, SeriesSource } from '../series-source.js';
 import { compileMatchers } from './match.js';
 import { rawAggregation } from './rollup.js';
@@ -44,17 +45,22 @@ export class StoreSource implements SeriesSource {
     const pending = this.engine.pendingEntries() === 0 ? [] : live.filter((s) => this.engine.hasPending(s.metricId)).map((s) => s.metricId);
     if (pending.length > 0) this.engine.processMetrics(pending);
     const now = Date.now();
-    const out: Series[] = [];
+    // every series into one buffer (views of it handed out once it stops growing): no arrays per series
+    const buffer = emptySeries(Math.min(live.length * 64, 1 << 20));
+    const spans: { labels: CatalogSeries['labels']; first: number; length: number }[] = [];
     for (const s of live) {
       signal?.throwIfAborted();
       const agg = rawAggregation(this.engine.policyOf(s.metricId), startMs, endMs, now);
       if (agg === null) continue;
-      const points = this.engine.read(s.metricId, { method: agg.method, granularity: agg.granularity, from: startMs * 1000, to: endMs * 1000 + 1 });
-      if (points.length === 0) continue;
-      // the read's arrays are this call's own copies: µs become ms in place
-      const timestamps = points.ts.subarray(0, points.length);
-      for (let i = 0; i < timestamps.length; i++) timestamps[i] /= 1000;
-      out.push({ labels: s.labels, timestamps, values: points.values.subarray(0, points.length) });
+      const first = this.engine.appendPoints(s.metricId, agg.method, agg.granularity, startMs * 1000, endMs * 1000 + 1, buffer);
+      if (buffer.length > first) spans.push({ labels: s.labels, first, length: buffer.length - first });
+    }
+    const ts = buffer.ts;
+    // stored in µs, PromQL's in ms
+    for (let i = 0; i < buffer.length; i++) ts[i] /= 1000;
+    const out: Series[] = [];
+    for (const { labels, first, length } of spans) {
+      out.push({ labels, timestamps: ts.subarray(first, first + length), values: buffer.values.subarray(first, first + length) });
     }
     return out;
   }
