@@ -14,6 +14,7 @@ import { quotaRoutes } from './api/quota-routes.js';
 import { type CycleStats, Evaluator, type EvaluatorOptions } from './evaluator/evaluator.js';
 import { type Schedule, scheduleEvaluation } from './evaluator/scheduler.js';
 import type { StatisticsSource } from './evaluator/statistics-source.js';
+import type { OutboxStats } from './notifiers/outbox.js';
 import { AlarmStore } from './store/alarm-store.js';
 
 /** Delivers queued notifications (the outbox worker). */
@@ -21,7 +22,20 @@ export interface NotificationDelivery {
   start(): void;
   /** new notifications were queued: look now */
   kick(): void;
+  /** what it delivered, retried and gave up since start */
+  stats(): OutboxStats;
   stop(): Promise<void>;
+}
+
+/** The evaluator's work since start, beside each cycle's CycleStats. */
+export interface EvaluationCounts {
+  cycles: number;
+  /** scheduled ticks skipped because the cycle before was still running */
+  skippedCycles: number;
+  /** state changes, by threshold and composite evaluation and by events firing event alarms */
+  transitions: number;
+  /** alarms whose evaluation failed or timed out */
+  failedEvaluations: number;
 }
 
 export interface AlarmServiceOptions {
@@ -38,6 +52,9 @@ export interface AlarmServiceOptions {
 
 export class AlarmService {
   private schedule: Schedule | null = null;
+  readonly counts: EvaluationCounts = { cycles: 0, skippedCycles: 0, transitions: 0, failedEvaluations: 0 };
+  /** hears every cycle's stats (the cycle duration histogram) */
+  onCycle: ((stats: CycleStats) => void) | null = null;
 
   private constructor(
     readonly store: AlarmStore,
@@ -53,7 +70,7 @@ export class AlarmService {
     const service = new AlarmService(store, evaluator, delivery, o);
     delivery.start();
     if (o.evaluationIntervalSeconds > 0) {
-      service.schedule = scheduleEvaluation(o.evaluationIntervalSeconds, () => service.evaluate().then(() => undefined), o.log);
+      service.schedule = scheduleEvaluation(o.evaluationIntervalSeconds, () => service.evaluate().then(() => undefined), o.log, () => void service.counts.skippedCycles++);
     }
     return service;
   }
@@ -61,6 +78,10 @@ export class AlarmService {
   /** One evaluation cycle now (the schedule runs the same). */
   async evaluate(now?: number): Promise<CycleStats> {
     const stats = await this.evaluator.evaluateAll(now);
+    this.counts.cycles++;
+    this.counts.transitions += stats.transitions;
+    this.counts.failedEvaluations += stats.failed;
+    this.onCycle?.(stats);
     if (stats.alarms > 0) {
       this.o.log(
         `alarms: evaluated ${stats.evaluated} of ${stats.alarms} alarms in ${stats.durationMs.toFixed(0)} ms (${stats.reads} reads, ${stats.transitions} state changes, ${stats.notifications} notifications${stats.skipped ? `, ${stats.skipped} skipped` : ''}${stats.failed ? `, ${stats.failed} failed` : ''})`,
@@ -72,7 +93,7 @@ export class AlarmService {
   /** Events from the collector: fire the event alarms they match. */
   onEvents = async (events: readonly Event[]): Promise<void> => {
     try {
-      await this.evaluator.evaluateEvents(events);
+      this.counts.transitions += await this.evaluator.evaluateEvents(events);
     } catch (err) {
       this.o.log(`alarms: event alarm evaluation failed: ${(err as Error).message}`);
     }

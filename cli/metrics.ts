@@ -1,24 +1,149 @@
 /**
- * What a process's GET /metrics tells of its memory: the parts tally can
- * account for (V8 heaps per thread, the embedded index's WASM memory, the
- * store's mapped file) and the caches' sizes (exporters/metrics.ts).
+ * What a process's GET /metrics tells (exporters/README.md): its memory (the
+ * parts tally can account for: V8 heaps per thread, the embedded index's
+ * WASM memory, the store's mapped file) and the caches' sizes, its HTTP
+ * requests, and the work of each role it runs: ingest and aggregation,
+ * storage on disk, notifications, scrapes, alarms and their deliveries.
+ * Counters are the owners' own totals, read when scraped; only the HTTP
+ * requests and the evaluation cycles are observed as they happen.
  */
 import { getHeapStatistics } from 'node:v8';
 import type { FastifyInstance } from 'fastify';
+import { Histogram } from 'prom-client';
 import type { AlarmService } from '../alarms/alarm-service.js';
+import type { Collector } from '../collector/collector.js';
+import type { PrometheusScraper } from '../collector/prometheus/scraper.js';
+import { diskUsage } from '../exporters/disk-usage.js';
+import { observeHttp } from '../exporters/http-metrics.js';
 import { type ProcessMetrics, processMetrics } from '../exporters/metrics.js';
 import { residentOf } from '../exporters/process-memory.js';
+import { type Reading, counterReadWhenScraped, gaugeReadWhenScraped, single } from '../exporters/read-when-scraped.js';
 import type { BackgroundProcessor, Engine, ThreadMemory } from '../tsdb/engine.js';
 import type { Index } from '../tsdb/index/index.js';
 import type { Sql } from '../tsdb/index/sql.js';
 
-/** Registers GET /metrics on `app`; the caller adds what its process holds. */
+/** Registers GET /metrics on `app`, and counts its requests; the caller adds what its process holds. */
 export function serveMetrics(app: FastifyInstance): ProcessMetrics {
   const metrics = processMetrics();
   metrics.memoryPart('v8_heap_main_thread', () => getHeapStatistics().total_heap_size);
   metrics.memoryPart('v8_external_main_thread', () => getHeapStatistics().external_memory);
+  observeHttp(app, metrics.registry);
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   return metrics;
+}
+
+/** Measures taken in and folded, what waits, and how far behind the folding is. */
+export function observeIngest(metrics: ProcessMetrics, engine: Engine, processor: BackgroundProcessor): void {
+  const { registry } = metrics;
+  counterReadWhenScraped(registry, {
+    name: 'tally_measures_accepted_total',
+    help: 'Measures accepted into the incoming buffer (durable, waiting to be aggregated)',
+    read: () => single(engine.progress().measuresAccepted),
+  });
+  counterReadWhenScraped(registry, {
+    name: 'tally_measures_aggregated_total',
+    help: 'Measures folded into the rollups of their archive policy (by the aggregation thread and by refreshes)',
+    read: () => single(engine.progress().measuresFolded + (processor.threadProgress()?.measuresFolded ?? 0)),
+  });
+  gaugeReadWhenScraped(registry, {
+    name: 'tally_incoming_backlog_entries',
+    help: 'Incoming entries waiting for aggregation (a metric\'s part of one accepted write each)',
+    read: () => single(engine.pendingEntries()),
+  });
+  gaugeReadWhenScraped(registry, {
+    name: 'tally_aggregation_lag_seconds',
+    help: 'How long the oldest measure waiting for aggregation may have waited (0 when nothing waits)',
+    read: () => {
+      if (engine.pendingEntries() === 0) return single(0);
+      const caughtUpAt = (processor.threadProgress() ?? engine.progress()).caughtUpAt;
+      return single(Math.max(0, (Date.now() - caughtUpAt) / 1000));
+    },
+  });
+}
+
+/** What a database takes on disk: its directory when embedded, else what PostgreSQL says of it. */
+export function sqlSize(sql: Sql, target: string): () => Promise<number> {
+  if (sql.embeddedMemory) return () => diskUsage(target);
+  return async () => {
+    const [row] = await sql.query<{ n: string | number }>('SELECT pg_database_size(current_database()) AS n');
+    return Number(row.n);
+  };
+}
+
+/** how long a store's size is reused: walking an embedded index's thousand files takes tens of ms, and sizes change slowly */
+const SIZE_REUSE_MS = 30_000;
+
+/** `read`, reusing its last answer for SIZE_REUSE_MS. */
+function reused(read: () => Promise<number>): () => Promise<number> {
+  let last: { at: number; value: Promise<number> } | null = null;
+  return () => {
+    if (last === null || Date.now() - last.at > SIZE_REUSE_MS) {
+      const value = read();
+      last = { at: Date.now(), value };
+      value.catch(() => (last = null));
+    }
+    return last.value;
+  };
+}
+
+/** The stores' sizes on disk, by store (`tsdb`, `index`, `alarm_index`). */
+export function observeStoreSizes(metrics: ProcessMetrics, stores: Readonly<Record<string, () => Promise<number>>>): void {
+  const reads = Object.entries(stores).map(([store, size]) => [store, reused(size)] as const);
+  gaugeReadWhenScraped(metrics.registry, {
+    name: 'tally_store_size_bytes',
+    help: 'Bytes each store takes on disk (the time series file, the index database), measured at most every 30 s',
+    labelNames: ['store'],
+    async read() {
+      const sizes = await Promise.all(reads.map(async ([store, size]) => [store, await size().catch(() => null)] as const));
+      return sizes.flatMap(([store, bytes]): Reading<'store'>[] => (bytes === null ? [] : [[{ store }, bytes]]));
+    },
+  });
+}
+
+/** Notifications per queue (and over HTTP), and the broker connection. */
+export function observeCollector(metrics: ProcessMetrics, collector: Collector): void {
+  const { registry } = metrics;
+  const perQueue = (name: string, help: string, count: 'received' | 'stored' | 'deadLettered' | 'duplicates'): void =>
+    void counterReadWhenScraped(registry, {
+      name,
+      help,
+      labelNames: ['queue'],
+      read: () => [...collector.notificationCounts()].map(([queue, c]): Reading<'queue'> => [{ queue }, c[count]]),
+    });
+  perQueue('tally_notifications_consumed_total', 'Notifications taken from each queue (queue "http": posted) and handed to processing; a batch delivered again after a failure counts again', 'received');
+  perQueue('tally_notifications_stored_total', 'Notifications whose samples and event were stored', 'stored');
+  perQueue('tally_notifications_dead_lettered_total', 'Notifications sent to the dead-letter queue (or refused over HTTP): not JSON, or no sample or event could be made of them', 'deadLettered');
+  perQueue('tally_notifications_duplicates_total', 'Notifications dropped as stored already (redelivered after a crash or a lost acknowledgement)', 'duplicates');
+  if (!collector.consumesBus) return;
+  gaugeReadWhenScraped(registry, {
+    name: 'tally_amqp_connected',
+    help: 'Whether the notification consumer is connected to RabbitMQ and consuming (1) or not (0)',
+    read: () => {
+      const bus = collector.stats().bus;
+      return single(bus?.connected && bus.consuming ? 1 : 0);
+    },
+  });
+  counterReadWhenScraped(registry, {
+    name: 'tally_amqp_reconnects_total',
+    help: 'Times the notification consumer connected to RabbitMQ again after losing its connection',
+    read: () => single(collector.stats().bus?.reconnects ?? 0),
+  });
+}
+
+/** Each scrape target's health and last scrape duration, as Prometheus records `up` and `scrape_duration_seconds`. */
+export function observeScraper(metrics: ProcessMetrics, scraper: PrometheusScraper): void {
+  const perTarget = (name: string, help: string, value: (t: ReturnType<PrometheusScraper['targets']>[number]) => number): void =>
+    void gaugeReadWhenScraped(metrics.registry, {
+      name,
+      help,
+      // not `job` and `instance`: those are the labels Prometheus gives tally's own series when it scrapes tally
+      labelNames: ['scrape_job', 'scrape_instance'],
+      // a target not scraped yet has no sample
+      read: () =>
+        scraper.targets().flatMap((t): Reading<'scrape_job' | 'scrape_instance'>[] => (t.health === 'unknown' ? [] : [[{ scrape_job: t.job, scrape_instance: t.labels.instance ?? t.url }, value(t)]])),
+    });
+  perTarget('tally_scrape_target_up', 'Whether the last scrape of the target succeeded (1) or not (0)', (t) => (t.health === 'up' ? 1 : 0));
+  perTarget('tally_scrape_duration_seconds', 'How long the last scrape of the target took', (t) => t.lastDurationSeconds);
 }
 
 /** The embedded database's memory: what it has allocated, and how much of it is resident. */
@@ -58,8 +183,52 @@ export function observeStore(metrics: ProcessMetrics, engine: Engine, processor:
   observeSql(metrics, index.sql, 'index');
 }
 
-/** The alarms the evaluator holds. */
+/** Aodh's alarm states */
+const ALARM_STATES = ['ok', 'alarm', 'insufficient data'];
+
+/** The alarms the evaluator holds, their states, the evaluation cycles and the deliveries of their notifications. */
 export function observeAlarms(metrics: ProcessMetrics, alarms: AlarmService): void {
+  const { registry } = metrics;
   metrics.cache('alarm_working_set', () => alarms.evaluator.held.workingSet);
   metrics.cache('alarm_last_evaluations', () => alarms.evaluator.held.lastEvaluations);
+  gaugeReadWhenScraped(registry, {
+    name: 'tally_alarms',
+    help: 'Enabled alarms, by state',
+    labelNames: ['state'],
+    async read() {
+      const byState = await alarms.store.enabledByState();
+      return [...new Set([...ALARM_STATES, ...byState.keys()])].map((state): Reading<'state'> => [{ state }, byState.get(state) ?? 0]);
+    },
+  });
+  const cycles = new Histogram({
+    name: 'tally_alarm_evaluation_duration_seconds',
+    help: 'How long each evaluation cycle over the threshold and composite alarms took',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    registers: [registry],
+  });
+  alarms.onCycle = (stats) => cycles.observe(stats.durationMs / 1000);
+  const count = (name: string, help: string, read: () => number): void => void counterReadWhenScraped(registry, { name, help, read: () => single(read()) });
+  count('tally_alarm_evaluation_cycles_skipped_total', 'Scheduled evaluation cycles skipped because the one before was still running', () => alarms.counts.skippedCycles);
+  count('tally_alarm_evaluations_failed_total', 'Alarm evaluations that failed or did not finish within the batch timeout', () => alarms.counts.failedEvaluations);
+  count('tally_alarm_transitions_total', 'Alarm state changes made by evaluation and by events firing event alarms', () => alarms.counts.transitions);
+  count('tally_alarm_notifications_delivered_total', 'Alarm notifications delivered (webhook, trust, e-mail, log)', () => alarms.delivery.stats().delivered);
+  // a failed attempt either gives the notification up or leaves it for another
+  count('tally_alarm_notification_retries_total', 'Delivery attempts that failed and were scheduled again', () => {
+    const s = alarms.delivery.stats();
+    return s.failedAttempts - s.abandoned;
+  });
+  count('tally_alarm_notifications_failed_total', 'Alarm notifications given up (a permanent failure, or every attempt failed)', () => alarms.delivery.stats().abandoned);
+  gaugeReadWhenScraped(registry, {
+    name: 'tally_alarm_outbox_entries',
+    help: 'Alarm notifications waiting in the outbox (due, or waiting for a retry)',
+    read: async () => single((await alarms.store.outboxSummary()).entries),
+  });
+  gaugeReadWhenScraped(registry, {
+    name: 'tally_alarm_outbox_oldest_age_seconds',
+    help: 'How long the oldest notification in the outbox has waited (0 when it is empty)',
+    read: async () => {
+      const { oldestCreated } = await alarms.store.outboxSummary();
+      return single(oldestCreated === null ? 0 : Math.max(0, Date.now() / 1000 - oldestCreated / 1e6));
+    },
+  });
 }

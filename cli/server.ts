@@ -3,6 +3,7 @@
  * aggregation, serves the API, and shuts all down cleanly on SIGTERM/SIGINT.
  */
 import { existsSync } from 'node:fs';
+import { diskUsage } from '../exporters/disk-usage.js';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type ApiConfig, buildApi, createHttpApp } from '../tsdb/api/app.js';
@@ -20,7 +21,9 @@ import { Collector } from '../collector/collector.js';
 import { redactedUrl } from '../collector/amqp/redacted-url.js';
 import { untilSignalled } from './until-signalled.js';
 import { collectorRoutes } from '../collector/http-ingest.js';
-import { observeAlarms, observeSql, observeStore, serveMetrics } from './metrics.js';
+import { observeAlarms, observeCollector, observeIngest, observeScraper, observeSql, observeStore, observeStoreSizes, serveMetrics, sqlSize } from './metrics.js';
+import { type ReadinessCheck, serveHealth } from './health.js';
+import type { Sql } from '../tsdb/index/sql.js';
 import { loadScrapeConfig } from '../collector/prometheus/scrape-config.js';
 import { startPrometheusScraper } from '../collector/prometheus/scraper.js';
 import { promqlRoutes } from '../promql/http/routes.js';
@@ -96,6 +99,19 @@ function httpConfig(config: Config, authMode: AuthMode): ApiConfig {
   };
 }
 
+/** Whether a database answers: a PostgreSQL server may be down while tally runs; the embedded one is open with the process. */
+function sqlAnswers(sql: Sql, what: string): ReadinessCheck {
+  if (sql.embeddedMemory) return () => null;
+  return async () => {
+    try {
+      await sql.query('SELECT 1');
+      return null;
+    } catch (err) {
+      return `the ${what} database does not answer: ${(err as Error).message}`;
+    }
+  };
+}
+
 /** The listen step, with a plain word for the usual failure. */
 async function listen(app: FastifyInstance, host: string, port: number): Promise<string> {
   try {
@@ -119,12 +135,20 @@ export async function startServer(config: Config, say: (line: string) => void = 
     const app = opened.add(await buildApi({ engine, index, v2Capabilities: alarms ? ALARM_CAPABILITIES : undefined, config: httpConfig(config, authMode) }), (a) => a.close());
     const metrics = serveMetrics(app);
     observeStore(metrics, engine, processor, index);
+    observeIngest(metrics, engine, processor);
+    observeStoreSizes(metrics, { tsdb: () => diskUsage(engine.storeFile()), index: sqlSize(index.sql, indexTarget(config)) });
     if (alarms) observeAlarms(metrics, alarms);
     if (alarms) await alarms.register(app, { capabilities: false });
     await app.register(promqlRoutes, { engine, index });
     // the collector: notifications from RabbitMQ (amqp_url) and over HTTP, into the store in-process; its events fire event alarms
     const collector = roles.collector ? opened.add(await Collector.start(engine, index, { ...collectorOptions(config, say), onEvents: alarms?.onEvents }), (c) => c.stop()) : null;
     if (collector) await app.register(collectorRoutes, { collector });
+    if (collector) observeCollector(metrics, collector);
+    serveHealth(app, [
+      () => (engine.isOpen ? null : 'the time-series store is closed'),
+      sqlAnswers(index.sql, 'index'),
+      () => (collector?.consumesBus && !collector.stats().bus?.connected ? `not connected to RabbitMQ (${redactedUrl(config.amqp_url)})` : null),
+    ]);
     const url = await listen(app, config.host, config.port);
     say(`tally: Gnocchi v1 API listening on ${url} (auth: ${authMode instanceof KeystoneAuth ? `keystone, ${authMode.url}` : authMode})`);
     say(`tally: data in ${config.data_dir} (index: ${config.index_url ? 'PostgreSQL' : 'embedded PGlite'}; time series: embedded LMDB)`);
@@ -137,6 +161,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
     );
     // Prometheus scraping (prometheus_scrape_config): started after the API, stopped first
     const scraper = scrapeConfig ? opened.add(startPrometheusScraper({ config: scrapeConfig, engine, index, log: app.log }), (s) => s.stop()) : null;
+    if (scraper) observeScraper(metrics, scraper);
     if (scraper) say(`tally: scraping ${scraper.targetCount} Prometheus targets in ${scraper.jobCount} jobs (${config.prometheus_scrape_config})`);
     return { url, app, alarms: alarms ?? undefined, stop: () => opened.close() };
   });
@@ -193,6 +218,8 @@ export async function startAlarmsServer(config: Config, say: (line: string) => v
     const metrics = serveMetrics(app);
     observeSql(metrics, sql, 'alarm_index');
     observeAlarms(metrics, alarms);
+    observeStoreSizes(metrics, { alarm_index: sqlSize(sql, alarmIndexTarget(config)) });
+    serveHealth(app, [sqlAnswers(sql, 'alarm')]);
     await alarms.register(app, { capabilities: true });
     const url = await listen(app, config.host, config.alarms_port);
     say(`tally: Aodh v2 API listening on ${url} (auth: ${authMode instanceof KeystoneAuth ? `keystone, ${authMode.url}` : authMode}); reading ${config.gnocchi_url} (${config.gnocchi_auth_mode})`);

@@ -31,9 +31,23 @@ export interface CollectorOptions {
   log(line: string): void;
 }
 
+/** What became of the notifications of one source (a queue, or HTTP) since start. */
+export interface NotificationCounts {
+  /** handed to processing (a batch delivered again after a failure counts again) */
+  received: number;
+  stored: number;
+  deadLettered: number;
+  /** stored before (a redelivery), dropped */
+  duplicates: number;
+}
+
+/** the source of notifications posted over HTTP */
+export const HTTP_SOURCE = 'http';
+
 export class Collector {
   private queue: Promise<unknown> = Promise.resolve();
   private consumer: NotificationConsumer | null = null;
+  private readonly counts = new Map<string, NotificationCounts>();
 
   private constructor(
     private readonly processor: NotificationProcessor,
@@ -50,24 +64,56 @@ export class Collector {
       o.log(`collector: created ${[...createdPolicies.map((p) => `archive policy ${p}`), ...changedTypes.map((t) => `resource type ${t}`)].join(', ')}`);
     }
     const collector = new Collector(new NotificationProcessor({ engine, index, meters, events, publisher, onEvents: o.onEvents }), meters.skipped);
+    collector.countsOf(HTTP_SOURCE);
     if (o.amqp) {
       const { url, ...rest } = o.amqp;
-      collector.consumer = new NotificationConsumer((messages) => collector.process(messages.map((m) => m.body)), {
+      const consumer = new NotificationConsumer((messages) => collector.process(messages.map((m) => m.body), messages.map((m) => m.queue)), {
         url,
         ...rest,
         log: o.log,
       });
+      collector.consumer = consumer;
+      // every queue has its series from the start, so that rates over them are defined
+      for (const q of consumer.queues) collector.countsOf(q);
       // without a reachable broker the consumer keeps retrying in the background: start serving anyway
       collector.consumer.start().catch((err: unknown) => o.log(`collector: RabbitMQ consumer failed: ${String(err)}`));
     }
     return collector;
   }
 
-  /** Processes bodies one batch at a time (the bus and HTTP share the processor). */
-  process(bodies: readonly unknown[]): Promise<MessageOutcome[]> {
-    const run = this.queue.then(() => this.processor.process(bodies));
+  /** Processes bodies one batch at a time (the bus and HTTP share the processor); `sources`: each body's queue, or one for all. */
+  process(bodies: readonly unknown[], sources: string | readonly string[] = HTTP_SOURCE): Promise<MessageOutcome[]> {
+    const sourceOf = (i: number): string => (typeof sources === 'string' ? sources : sources[i] ?? '');
+    bodies.forEach((_, i) => this.countsOf(sourceOf(i)).received++);
+    const run = this.queue.then(async () => {
+      const duplicates = new Set<number>();
+      const outcomes = await this.processor.process(bodies, (i) => duplicates.add(i));
+      outcomes.forEach((o, i) => {
+        const c = this.countsOf(sourceOf(i));
+        if (o !== null) c.deadLettered++;
+        else if (duplicates.has(i)) c.duplicates++;
+        else c.stored++;
+      });
+      return outcomes;
+    });
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  private countsOf(source: string): NotificationCounts {
+    let c = this.counts.get(source);
+    if (c === undefined) this.counts.set(source, (c = { received: 0, stored: 0, deadLettered: 0, duplicates: 0 }));
+    return c;
+  }
+
+  /** Per source (a queue's name, or HTTP_SOURCE): what became of its notifications. */
+  notificationCounts(): ReadonlyMap<string, Readonly<NotificationCounts>> {
+    return this.counts;
+  }
+
+  /** Whether a broker is configured (amqp_url). */
+  get consumesBus(): boolean {
+    return this.consumer !== null;
   }
 
   stats(): { processor: ProcessorStats; bus: ConsumerStats | null } {

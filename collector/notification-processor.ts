@@ -62,8 +62,8 @@ export class NotificationProcessor {
     return toNotification(doc);
   }
 
-  /** One outcome per body, in order, once everything storable is durable. */
-  async process(bodies: readonly unknown[]): Promise<MessageOutcome[]> {
+  /** One outcome per body, in order, once everything storable is durable; `duplicate` hears of each body stored before (by its position). */
+  async process(bodies: readonly unknown[], duplicate?: (index: number) => void): Promise<MessageOutcome[]> {
     const { engine, index, meters, events: eventDefs, publisher } = this.deps;
     const outcomes: MessageOutcome[] = bodies.map(() => null);
     const fail = (i: number, reason: string): void => {
@@ -89,6 +89,7 @@ export class NotificationProcessor {
       const key = keyOf(n.message.metadata.message_id);
       if (written.has(key) || seen.has(key)) {
         this.stats.duplicates++;
+        duplicate?.(i);
         return;
       }
       seen.add(key);

@@ -40,6 +40,8 @@ while (!stopping) {
   } catch (err) {
     port.postMessage({ error: err instanceof Error ? err.stack ?? err.message : String(err) });
   }
+  // the main thread's scrape reads it: one small message a sweep
+  port.postMessage({ progress: engine.progress() });
   if (stopping) break;
   // a backlog that built up during the sweep is swept at once; the interval is for a quiet store
   if (engine.pendingEntries() >= BACKLOG_SWEEP_AT_ONCE) continue;

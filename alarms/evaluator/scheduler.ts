@@ -6,11 +6,14 @@ import { type Schedule, scheduleEvery } from '../../cli/every.js';
 
 export type { Schedule };
 
-export function scheduleEvaluation(intervalSeconds: number, cycle: () => Promise<void>, log: (line: string) => void): Schedule {
+export function scheduleEvaluation(intervalSeconds: number, cycle: () => Promise<void>, log: (line: string) => void, onSkip: () => void = () => undefined): Schedule {
   return scheduleEvery(
     intervalSeconds,
     'evaluation_interval',
     () => cycle().catch((err: unknown) => log(`alarms: evaluation cycle failed: ${(err as Error).message}`)),
-    () => log(`alarms: evaluation cycle still running after ${intervalSeconds} s: this tick is skipped`),
+    () => {
+      onSkip();
+      log(`alarms: evaluation cycle still running after ${intervalSeconds} s: this tick is skipped`);
+    },
   );
 }

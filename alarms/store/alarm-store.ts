@@ -341,6 +341,18 @@ export class AlarmStore {
     return row?.t === null || row?.t === undefined ? null : Number(row.t);
   }
 
+  /** The outbox's depth, and when its oldest entry was queued (µs; null when empty): one query, for a scrape. */
+  async outboxSummary(): Promise<{ entries: number; oldestCreated: number | null }> {
+    const [row] = await this.sql.query<{ n: string | number; oldest: string | number | null }>('SELECT count(*) AS n, min(created) AS oldest FROM alarm_outbox');
+    return { entries: Number(row.n), oldestCreated: row.oldest === null ? null : Number(row.oldest) };
+  }
+
+  /** Enabled alarms by state. */
+  async enabledByState(): Promise<Map<string, number>> {
+    const rows = await this.sql.query<{ state: string; n: string | number }>('SELECT state, count(*) AS n FROM alarm WHERE enabled GROUP BY state');
+    return new Map(rows.map((r) => [r.state, Number(r.n)]));
+  }
+
   async pendingCount(): Promise<number> {
     const [row] = await this.sql.query<{ n: string | number }>('SELECT count(*) AS n FROM alarm_outbox');
     return Number(row.n);

@@ -117,8 +117,8 @@ export async function createHttpApp(config: ApiConfig): Promise<FastifyInstance>
     // the Prometheus exposition is text (its scrapers ask for text/plain or OpenMetrics)
     if (path !== '/metrics' && !/application\/json|\*\/\*|application\/\*/.test(accept)) throw new HttpError(406);
     request.baseUrl = baseUrlOf(request, config.trustProxyHeaders ?? false);
-    // the version document and the health check (for load balancers) need no credentials, as in Gnocchi
-    if (path === '/' || path === '/healthcheck') return;
+    // the version document and the health checks (for load balancers, orchestrators) need no credentials, as /healthcheck in Gnocchi
+    if (path === '/' || path === '/healthcheck' || path === '/healthz' || path === '/readyz') return;
     // CORS preflights carry no credentials
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) return;
     try {
