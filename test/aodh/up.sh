@@ -19,6 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # nor aodh-common: they would bring /etc/aodh, an aodh user and a stock service;
 # the library is all the API needs.
 . "$here/../lib/install-packages.sh"
+. "$here/../lib/postgres-cluster.sh"
 if ! install_packages /tmp/tally-aodh-apt.log python3-aodh python3-gnocchiclient python3-psycopg2 \
         uwsgi-core uwsgi-plugin-python3 postgresql curl iproute2; then
     tail -20 /tmp/tally-aodh-apt.log >&2
@@ -27,17 +28,8 @@ if ! install_packages /tmp/tally-aodh-apt.log python3-aodh python3-gnocchiclient
     fi
     exit 1
 fi
-# step 2 under a lock: other services' up.sh may start PostgreSQL at the same time
-exec 9> /tmp/tally-aodh-setup.lock
-flock 9
-
 # 2. PostgreSQL: the first cluster Debian created, started if it is down.
-read -r pg_ver pg_cluster pg_port pg_status _ < <(pg_lsclusters -h | head -1)
-if [ "$pg_status" != online ]; then
-    ao_log "starting PostgreSQL $pg_ver/$pg_cluster"
-    pg_ctlcluster "$pg_ver" "$pg_cluster" start
-fi
-flock -u 9; exec 9>&-
+postgres_cluster_up ao_log
 psql_admin() { PGOPTIONS="-c client_min_messages=warning" runuser -u postgres -- psql -p "$pg_port" -v ON_ERROR_STOP=1 -qtA "$@" >/dev/null; }
 
 # 3. Empty state: stop a previous instance, new database, config, schema.

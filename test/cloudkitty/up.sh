@@ -48,6 +48,7 @@ done
 
 # 1. Packages, only those missing (see test/lib/install-packages.sh).
 . "$here/../lib/install-packages.sh"
+. "$here/../lib/postgres-cluster.sh"
 install_packages /tmp/tally-cloudkitty-apt.log cloudkitty-processor cloudkitty-api python3-cloudkittyclient \
         uwsgi-core uwsgi-plugin-python3 python3-psycopg2 postgresql curl iproute2 \
     || { tail -20 /tmp/tally-cloudkitty-apt.log >&2; exit 1; }
@@ -60,17 +61,8 @@ for svc in cloudkitty-api cloudkitty-processor; do
     if [ -d /run/systemd/system ]; then systemctl disable --now "$svc" >/dev/null 2>&1 || true; fi
 done
 [ -r "$CK_METRICS" ] || { echo "up.sh: no metrics file $CK_METRICS" >&2; exit 1; }
-# step 2 under a lock: two instances may come up at once (test files in parallel)
-exec 9> /tmp/tally-cloudkitty-setup.lock
-flock 9
-
 # 2. PostgreSQL: the first cluster Debian created, started if it is down.
-read -r pg_ver pg_cluster pg_port pg_status _ < <(pg_lsclusters -h | head -1)
-if [ "$pg_status" != online ]; then
-    ck_log "starting PostgreSQL $pg_ver/$pg_cluster"
-    pg_ctlcluster "$pg_ver" "$pg_cluster" start
-fi
-flock -u 9; exec 9>&-
+postgres_cluster_up ck_log
 psql_admin() { PGOPTIONS="-c client_min_messages=warning" runuser -u postgres -- psql -p "$pg_port" -v ON_ERROR_STOP=1 -qtA "$@" >/dev/null; }
 
 # 3. Empty state: stop a previous instance, new database, new directory, config.

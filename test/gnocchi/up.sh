@@ -11,19 +11,11 @@ set -euo pipefail
 
 # 1. Packages, only those missing (see test/lib/install-packages.sh).
 . "$(dirname "$0")/../lib/install-packages.sh"
+. "$(dirname "$0")/../lib/postgres-cluster.sh"
 install_packages /tmp/tally-gnocchi-apt.log gnocchi-api gnocchi-metricd postgresql curl iproute2 \
     || { tail -20 /tmp/tally-gnocchi-apt.log >&2; exit 1; }
-# step 2 under a lock too: two instances may come up at once (test files in parallel)
-exec 9> /tmp/tally-gnocchi-setup.lock
-flock 9
-
 # 2. PostgreSQL: the first cluster Debian created, started if it is down.
-read -r pg_ver pg_cluster pg_port pg_status _ < <(pg_lsclusters -h | head -1)
-if [ "$pg_status" != online ]; then
-    gn_log "starting PostgreSQL $pg_ver/$pg_cluster"
-    pg_ctlcluster "$pg_ver" "$pg_cluster" start
-fi
-flock -u 9; exec 9>&-
+postgres_cluster_up gn_log
 psql_admin() { PGOPTIONS="-c client_min_messages=warning" runuser -u postgres -- psql -p "$pg_port" -v ON_ERROR_STOP=1 -qtA "$@" >/dev/null; }
 
 # 3. Empty state: stop a previous instance, new database, new storage, schema.

@@ -18,6 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 # 1. Packages, only those missing (see test/lib/install-packages.sh).
 . "$here/../lib/install-packages.sh"
+. "$here/../lib/postgres-cluster.sh"
 if ! install_packages /tmp/tally-keystone-apt.log keystone uwsgi-core uwsgi-plugin-python3 python3-psycopg2 python3-keystoneclient postgresql curl iproute2; then
     tail -20 /tmp/tally-keystone-apt.log >&2
     if ! apt-cache show keystone >/dev/null 2>&1; then
@@ -34,16 +35,8 @@ if [ -d /run/systemd/system ]; then systemctl disable --now keystone >/dev/null 
 # one caller at a time for this instance, until it is up and seeded
 exec 8> "/tmp/tally-keystone-$KS_PORT.lock"
 flock 8
-exec 9> /tmp/tally-keystone-setup.lock
-flock 9
-
 # 2. PostgreSQL: the first cluster Debian created, started if it is down.
-read -r pg_ver pg_cluster pg_port pg_status _ < <(pg_lsclusters -h | head -1)
-if [ "$pg_status" != online ]; then
-    ks_log "starting PostgreSQL $pg_ver/$pg_cluster"
-    pg_ctlcluster "$pg_ver" "$pg_cluster" start
-fi
-flock -u 9; exec 9>&-
+postgres_cluster_up ks_log
 
 # Prints the KEY=VALUE lines only once seeding worked, and keeps them in
 # $KS_DIR/seeded.env for the callers that find this instance running.
