@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { type Server, type ServerResponse, createServer } from 'node:http';
 import { delimiter, join } from 'node:path';
+import { redactedUrl } from '../collector/amqp/redacted-url.js';
 import { agentMetrics } from './agent-metrics.js';
 import { CephSampler } from './ceph/sampler.js';
 import type { RgwAdminOptions } from './ceph/rgw-admin.js';
@@ -152,8 +153,16 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
 
   const own = agentMetrics(tasks, publisher, spool);
   const server: Server = createServer((req, res) => {
-    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: the agent serves GET /metrics\n');
+    const path = (req.url ?? '').split('?')[0];
+    if (req.method === 'GET' && (path === '/healthz' || path === '/readyz')) {
+      // the same answers as the server processes' (cli/health.ts): alive, and ready unless a configured broker is out of reach
+      const notReady = path === '/readyz' && publisher !== null && !publisher.stats.connected ? `not connected to the broker ${redactedUrl(o.amqpUrl ?? '')}: samples are spooled` : null;
+      const body = notReady === null ? { status: path === '/healthz' ? 'alive' : 'ready' } : { status: 'not ready', reason: notReady, reasons: [notReady] };
+      res.writeHead(notReady === null ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      return;
+    }
+    if (req.method !== 'GET' || path !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: the agent serves GET /metrics, /healthz and /readyz\n');
       return;
     }
     own.metrics().then(

@@ -126,8 +126,18 @@ describe('agent → RabbitMQ → tally', requires('libvirt-clients', 'libvirt-da
     }
     assert.ok(agent.spool && !agent.spool.empty, 'the polls of the outage are in the spool');
     assert.ok(agent.publisher!.stats.spooled > 0);
+    // alive all along, not ready while the broker is out of reach, and says why (without the password)
+    const health = async (path: string): Promise<{ status: number; body: { status: string; reason?: string } }> => {
+      const res = await fetch(agent.metricsUrl.replace(/\/metrics$/, path));
+      return { status: res.status, body: (await res.json()) as { status: string; reason?: string } };
+    };
+    assert.deepEqual(await health('/healthz'), { status: 200, body: { status: 'alive' } });
+    const outage = await health('/readyz');
+    assert.equal(outage.status, 503);
+    assert.match(outage.body.reason ?? '', /not connected to the broker amqp:\/\/guest:\*+@127\.0\.0\.1:\d+\/: samples are spooled/);
     await proxy.start();
     await waitFor('the spool drained', async () => (agent.spool!.empty && agent.publisher!.stats.connected ? true : undefined), 30_000);
+    assert.deepEqual(await health('/readyz'), { status: 200, body: { status: 'ready' } });
     await sleep(1100);
     await agent.pollAll();
     assert.equal(published.length, before + 4);
