@@ -8,15 +8,19 @@
  * - what a Prometheus scraping tally agent's and tally's own /metrics
  *   remote-writes to `POST /api/v1/write`: the agent's Ceph meters and its
  *   health, tally's memory, caches and runtime series;
- * - one alarm, for the evaluator's working set.
+ * - one alarm, for the evaluator's working set;
+ * - one scrape target of tally's own (`prometheus_scrape_config`), an agent
+ *   that does not answer, for the scrape targets' series.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseExposition } from '../../collector/prometheus/exposition-parser.js';
 import { SampleBatch } from '../../collector/prometheus/sample-batch.js';
 import { parseSeries } from '../../collector/prometheus/series-labels.js';
 import { encodeWriteRequest } from '../../tsdb/api/routes/prometheus.js';
+import { freePort } from '../helpers/free-port.js';
 
 export const P1 = '7c150a59fe714e6f9263774af9688f0e';
 export const P2 = 'b2d4f6a8c0e24b6d8f0a2c4e6b8d0f1a';
@@ -272,6 +276,22 @@ async function ownSeries(url: string, times: number[]): Promise<Series[]> {
   return out;
 }
 
+/** A `prometheus_scrape_config` file in dir: one agent on a port nothing listens on, scraped every second. */
+export async function scrapeConfig(dir: string): Promise<string> {
+  const file = join(dir, 'scrape.yml');
+  writeFileSync(file, `global: { scrape_interval: 1s, scrape_timeout: 1s }\nscrape_configs:\n  - job_name: tally-agent\n    static_configs: [{ targets: ['127.0.0.1:${await freePort()}'] }]\n`);
+  return file;
+}
+
+/** until tally's /metrics shows a series of the metric (a scrape target has its series once scraped) */
+async function exposed(url: string, metric: string): Promise<void> {
+  const until = Date.now() + 30_000;
+  while (!new RegExp(`^${metric}\\{`, 'm').test(await (await fetch(`${url}/metrics`)).text())) {
+    assert.ok(Date.now() < until, `${metric} not on /metrics within 30 s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 async function post(url: string, path: string, body: unknown): Promise<unknown> {
   const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const text = await res.text();
@@ -292,6 +312,7 @@ export async function loadCloud(url: string, now: number): Promise<void> {
     type: 'gnocchi_resources_threshold',
     gnocchi_resources_threshold_rule: { metric: 'cpu', resource_id: INSTANCES[0].id, resource_type: 'instance', aggregation_method: 'mean', granularity: 300, comparison_operator: 'gt', threshold: 1e12, evaluation_periods: 1 },
   });
+  await exposed(url, 'tally_scrape_target_up');
   const written = [...agentSeries(times), ...(await ownSeries(url, times))];
   const res = await fetch(`${url}/api/v1/write`, {
     method: 'POST',

@@ -16,7 +16,7 @@ import { parse } from 'yaml';
 import { DASHBOARDS } from '../../dashboards/all.js';
 import { runCommand } from '../helpers/run-script.js';
 import { type TestServer, startTestServer } from '../helpers/tally-server.js';
-import { INSTANCES, P1, P2, loadCloud } from './cloud-data.js';
+import { INSTANCES, P1, P2, loadCloud, scrapeConfig } from './cloud-data.js';
 import {
   type DataSource,
   type PromAnswer,
@@ -59,7 +59,7 @@ describe('the Grafana dashboards', { timeout: 300_000 }, () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tally-dashboards-'));
     // the default resource definitions: Ceilometer's, then tally's for the agent's power.state and Ceph meters
-    tally = await startTestServer({}, { collector: true, alarms: true });
+    tally = await startTestServer({ prometheus_scrape_config: await scrapeConfig(dir) }, { collector: true, alarms: true });
     now = Date.now();
     await loadCloud(tally.url, now);
     // the build, as an operator runs it, reading this tally
