@@ -90,8 +90,10 @@ describe('agent → RabbitMQ → tally', requires('libvirt-clients', 'libvirt-da
 
   it("stores an instance's cpu as the test driver reported it, readable with the gnocchi CLI", async () => {
     await waitFor('the agent connected', async () => (agent.publisher!.stats.connected ? true : undefined));
+    // two polls in consecutive seconds (1 s buckets): a rate needs the bucket before it, whichever aggregation sweep folds each
+    await sleep(1100);
     for (let i = 0; i < 2; i++) {
-      await sleep(1100);
+      await sleep(1000 - (Date.now() % 1000) + 50);
       await agent.pollAll();
     }
     const cpu = published.flat().filter((s) => s.name === 'cpu' && s.resource_id === WEB);
