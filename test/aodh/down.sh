@@ -13,23 +13,14 @@ AODH_DB=${AODH_DB:-tally_aodh_$AODH_PORT}             # PostgreSQL database and 
 AODH_GNOCCHI_URL=${AODH_GNOCCHI_URL:-http://127.0.0.1:8041}
 AODH_PKG=/usr/lib/python3/dist-packages/aodh          # Debian's python3-aodh
 
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/service-process.sh"
 ao_log() { echo "[aodh $(date +%H:%M:%S)] $*" >&2; }
 
 # Stops the uwsgi of this AODH_DIR by its recorded pid: setsid made it the leader
 # of its own process group, so the group is its workers and nothing else.
 ao_stop() {
-    if [ -f "$AODH_DIR/uwsgi.pid" ]; then
-        local pid
-        pid=$(cat "$AODH_DIR/uwsgi.pid")
-        kill -TERM -- "-$pid" 2>/dev/null || true
-        for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-        kill -KILL -- "-$pid" 2>/dev/null || true
-        rm -f "$AODH_DIR/uwsgi.pid"
-    fi
-    for _ in $(seq 40); do   # the next up.sh needs the port
-        ss -Hltn "sport = :$AODH_PORT" | grep -q . || break
-        sleep 0.25
-    done
+    stop_process_group "$AODH_DIR/uwsgi.pid" || true
+    wait_port_free "$AODH_PORT"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

@@ -101,17 +101,12 @@ PYTHONHASHSEED=0 setsid /usr/bin/uwsgi --plugins python3 --http-socket "$AODH_HO
 echo $! > "$AODH_DIR/uwsgi.pid"
 
 url="http://$AODH_HOST:$AODH_PORT"
-for _ in $(seq 240); do
-    # a request that reaches the database
-    if curl -sf -o /dev/null --max-time 5 -H 'X-User-Id: up' -H 'X-Project-Id: up' -H 'X-Roles: admin' \
-            "$url/v2/alarms"; then
-        ao_log "ready on $url (uwsgi pid $(cat "$AODH_DIR/uwsgi.pid"), Gnocchi $AODH_GNOCCHI_URL)"
-        echo "$url"
-        exit 0
-    fi
-    kill -0 "$(cat "$AODH_DIR/uwsgi.pid")" 2>/dev/null || break
-    sleep 0.5
-done
+# a request that reaches the database
+if await_service "$AODH_DIR/uwsgi.pid" -H 'X-User-Id: up' -H 'X-Project-Id: up' -H 'X-Roles: admin' "$url/v2/alarms"; then
+    ao_log "ready on $url (uwsgi pid $(cat "$AODH_DIR/uwsgi.pid"), Gnocchi $AODH_GNOCCHI_URL)"
+    echo "$url"
+    exit 0
+fi
 ao_log "the API did not come up; see $AODH_DIR/log/"; tail -20 "$AODH_DIR/log/uwsgi.out" >&2
 ao_stop
 exit 1

@@ -169,15 +169,11 @@ setsid /usr/bin/uwsgi --plugins python3 --http-socket "$CK_HOST:$CK_PORT" \
     --add-header "Connection: close" \
     > "$CK_DIR/log/uwsgi.out" 2>&1 < /dev/null &
 echo $! > "$CK_DIR/api.pid"
-for _ in $(seq 240); do
-    if curl -sf -o /dev/null --max-time 5 "$CK_URL/v1/rating/modules"; then
-        ck_log "ready on $CK_URL (uwsgi pid $(cat "$CK_DIR/api.pid")), config $conf"
-        echo "$CK_URL"
-        exit 0
-    fi
-    kill -0 "$(cat "$CK_DIR/api.pid")" 2>/dev/null || break
-    sleep 0.5
-done
+if await_service "$CK_DIR/api.pid" "$CK_URL/v1/rating/modules"; then
+    ck_log "ready on $CK_URL (uwsgi pid $(cat "$CK_DIR/api.pid")), config $conf"
+    echo "$CK_URL"
+    exit 0
+fi
 ck_log "the API did not come up; see $CK_DIR/log/"; tail -20 "$CK_DIR/log/uwsgi.out" >&2
 ck_stop
 exit 1

@@ -8,23 +8,14 @@ GN_DIR=${GN_DIR:-/tmp/tally-gnocchi-$GN_PORT}       # config, storage, logs, pid
 GN_DB=${GN_DB:-tally_gnocchi_$GN_PORT}              # PostgreSQL database and role
 GN_PKG=/usr/lib/python3/dist-packages/gnocchi       # Debian's python3-gnocchi
 
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/service-process.sh"
 gn_log() { echo "[gnocchi $(date +%H:%M:%S)] $*" >&2; }
 
 # Stops the API and metricd of this GN_DIR by their recorded pids. setsid made
 # each the leader of its own process group, so killing the group also ends
 # the uwsgi workers and metricd's children, and nothing else.
 gn_stop() {
-    local name pid
-    for name in api metricd; do
-        [ -f "$GN_DIR/$name.pid" ] || continue
-        pid=$(cat "$GN_DIR/$name.pid")
-        kill -TERM -- "-$pid" 2>/dev/null || true
-        for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-        kill -KILL -- "-$pid" 2>/dev/null || true
-        rm -f "$GN_DIR/$name.pid"
-    done
-    for _ in $(seq 40); do   # the next up.sh needs the port
-        ss -Hltn "sport = :$GN_PORT" | grep -q . || break
-        sleep 0.25
-    done
+    local name
+    for name in api metricd; do stop_process_group "$GN_DIR/$name.pid" || true; done
+    wait_port_free "$GN_PORT"
 }

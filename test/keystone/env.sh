@@ -11,23 +11,15 @@ KS_TALLY_PASSWORD=${KS_TALLY_PASSWORD:-tally-secret}
 KS_ALICE_PASSWORD=${KS_ALICE_PASSWORD:-alice-secret}
 KS_BOB_PASSWORD=${KS_BOB_PASSWORD:-bob-secret}
 
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/service-process.sh"
 ks_log() { echo "[keystone $(date +%H:%M:%S)] $*" >&2; }
 
 # Stops the uwsgi that up.sh started for this KS_DIR, by its recorded pid: setsid
 # made it the leader of its own process group, so the group is its workers and
 # nothing else.
 ks_stop() {
-    [ -f "$KS_DIR/uwsgi.pid" ] || return 0
-    local pid
-    pid=$(cat "$KS_DIR/uwsgi.pid")
-    kill -TERM -- "-$pid" 2>/dev/null || true
-    for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
-    rm -f "$KS_DIR/uwsgi.pid"
-    for _ in $(seq 40); do   # the next up.sh needs the port
-        ss -Hltn "sport = :$KS_PORT" | grep -q . || break
-        sleep 0.25
-    done
+    stop_process_group "$KS_DIR/uwsgi.pid" || return 0
+    wait_port_free "$KS_PORT"
 }
 
 # True when our uwsgi is alive and Keystone answers on KS_URL.

@@ -136,16 +136,12 @@ setsid /usr/bin/uwsgi --plugins python3 --http-socket "$KS_HOST:$KS_PORT" \
     --add-header "Connection: close" \
     > "$KS_DIR/log/uwsgi.out" 2>&1 < /dev/null 8>&- &
 echo $! > "$KS_DIR/uwsgi.pid"
-for _ in $(seq 240); do
-    if curl -sf -o /dev/null --max-time 5 "$KS_URL"; then
-        ks_log "ready on $KS_URL (uwsgi pid $(cat "$KS_DIR/uwsgi.pid"))"
-        seed
-        echo "KEYSTONE_STARTED=1"
-        exit 0
-    fi
-    kill -0 "$(cat "$KS_DIR/uwsgi.pid")" 2>/dev/null || break
-    sleep 0.5
-done
+if await_service "$KS_DIR/uwsgi.pid" "$KS_URL"; then
+    ks_log "ready on $KS_URL (uwsgi pid $(cat "$KS_DIR/uwsgi.pid"))"
+    seed
+    echo "KEYSTONE_STARTED=1"
+    exit 0
+fi
 ks_log "Keystone did not come up; see $KS_DIR/log/"; tail -20 "$KS_DIR/log/uwsgi.out" >&2
 ks_stop
 exit 1
