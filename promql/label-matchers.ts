@@ -1,6 +1,6 @@
 /** Label matchers compiled once per selection: Prometheus's semantics (anchored RE2, a missing label is ""). */
-import { anchoredRegex } from '../regex.js';
-import type { LabelMatcher, Labels } from '../series-source.js';
+import { anchoredRegex } from './regex.js';
+import type { LabelMatcher, Labels } from './series-source.js';
 
 export type LabelsPredicate = (labels: Labels) => boolean;
 

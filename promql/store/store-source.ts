@@ -8,7 +8,7 @@
 import type { Engine } from '../../tsdb/engine.js';
 import { emptySeries } from '../../tsdb/series.js';
 import type { LabelMatcher, Series, SeriesSource } from '../series-source.js';
-import { compileMatchers } from './match.js';
+import { compileMatchers } from '../label-matchers.js';
 import { rawAggregation } from './rollup.js';
 import type { CatalogSeries, SeriesCatalog } from './series-catalog.js';
 

@@ -1,5 +1,5 @@
 /** A SeriesSource over samples held in memory, matching selectors as Prometheus's storage does. */
-import { anchoredRegex } from '../../promql/regex.js';
+import { compileMatchers } from '../../promql/label-matchers.js';
 import type { LabelMatcher, Labels, Series, SeriesSource } from '../../promql/series-source.js';
 
 export interface MemorySeries {
@@ -7,19 +7,6 @@ export interface MemorySeries {
   readonly timestamps: ArrayLike<number>;
   /** a Float64Array keeps NaN bit patterns (stale markers) that a plain array may not */
   readonly values: ArrayLike<number>;
-}
-
-function matches(m: LabelMatcher, value: string): boolean {
-  switch (m.type) {
-    case '=':
-      return value === m.value;
-    case '!=':
-      return value !== m.value;
-    case '=~':
-      return anchoredRegex(m.value).test(value);
-    case '!~':
-      return !anchoredRegex(m.value).test(value);
-  }
 }
 
 export class MemorySource implements SeriesSource {
@@ -38,9 +25,9 @@ export class MemorySource implements SeriesSource {
   async select(matchers: readonly LabelMatcher[], startMs: number, endMs: number): Promise<readonly Series[]> {
     this.selects++;
     const out: Series[] = [];
+    const matches = compileMatchers(matchers);
     for (const s of this.series) {
-      // a missing label has the empty value
-      if (!matchers.every((m) => matches(m, s.labels.find(([n]) => n === m.name)?.[1] ?? ''))) continue;
+      if (!matches(s.labels)) continue;
       let lo = 0;
       while (lo < s.timestamps.length && s.timestamps[lo] < startMs) lo++;
       let hi = lo;
