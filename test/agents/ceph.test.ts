@@ -260,6 +260,14 @@ describe('Ceph sampler on a real single-node cluster', { ...requires(...CEPH_NEE
   it('sees usage grow after more data is written to an instance disk and a bucket', async () => {
     const { CEPH_INSTANCE_ID: instance, CEPH_PROJECT_A: a } = cluster.env;
     const wanted = new Set(['ceph.rbd.image.used', 'ceph.pool.bytes.stored', 'ceph.pool.write.bytes', 'ceph.pool.write.requests', 'radosgw.objects', 'radosgw.objects.size', 'radosgw.containers.objects', 'radosgw.api.request']);
+    const opsOfA = async (): Promise<number> => (await usage()).summary.find((s) => s.user === a)?.total.ops ?? 0;
+    // RGW flushes its usage log every second: A's earlier requests must all be counted before the first poll, so that one PUT counts one
+    for (let previous = -1, i = 0; i < 10; i++) {
+      const now = await opsOfA();
+      if (now === previous) break;
+      previous = now;
+      await sleep(1500);
+    }
     const first = await sampler.poll(wanted);
     const v = (samples: readonly AgentSample[], name: string, resource: string): number => one(samples, name, resource).volume;
     assert.equal(v(first, 'ceph.rbd.image.used', instance), 0);
@@ -278,7 +286,6 @@ describe('Ceph sampler on a real single-node cluster', { ...requires(...CEPH_NEE
 
     // the OSD reports pool statistics every few seconds, RGW flushes its usage log every second
     const stored = async (): Promise<number> => (await df()).pools.find((p) => p.name === 'vms')?.stats.stored ?? NaN;
-    const opsOfA = async (): Promise<number> => (await usage()).summary.find((s) => s.user === a)?.total.ops ?? 0;
     for (let i = 0; i < 60; i++) {
       if ((await stored()) >= v(first, 'ceph.pool.bytes.stored', 'vms') + 8 * MiB && (await opsOfA()) > v(first, 'radosgw.api.request', a)) break;
       await sleep(1000);
