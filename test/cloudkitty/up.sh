@@ -27,6 +27,11 @@
 #                                        project ids of the resources at CK_GNOCCHI_URL,
 #                                        with the collector's credentials) or source
 #   CK_SCOPES                            comma-separated project ids (fetcher source)
+#   CK_POLICY [off]                      off: noauth, every caller may do anything (CloudKitty
+#                                        checks no policy without Keystone); enforce: the
+#                                        identity comes from the X-Roles / X-Project-Id headers,
+#                                        unchecked (no Keystone), and CloudKitty's policies
+#                                        apply (what a Keystone deployment does with a token)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/env.sh"
@@ -40,6 +45,8 @@ CK_PROMETHEUS_URL=${CK_PROMETHEUS_URL:-$CK_GNOCCHI_URL/api/v1}
 CK_METRICS=${CK_METRICS:-/etc/cloudkitty/metrics.yml}
 CK_PERIOD=${CK_PERIOD:-3600}
 CK_FETCHER=${CK_FETCHER:-gnocchi}
+CK_POLICY=${CK_POLICY:-off}
+case "$CK_POLICY" in off|enforce) ;; *) echo "up.sh: CK_POLICY must be off or enforce" >&2; exit 1 ;; esac
 case "$CK_COLLECTOR" in gnocchi|prometheus) ;; *) echo "up.sh: CK_COLLECTOR must be gnocchi or prometheus" >&2; exit 1 ;; esac
 case "$CK_GNOCCHI_AUTH" in basic|noauth) ;; *) echo "up.sh: CK_GNOCCHI_AUTH must be basic or noauth" >&2; exit 1 ;; esac
 for url in "$CK_GNOCCHI_URL" "$CK_PROMETHEUS_URL"; do
@@ -96,10 +103,17 @@ if [ -n "${CK_PROMETHEUS_USER:-}" ]; then
     prometheus_auth="prometheus_user = $CK_PROMETHEUS_USER
 prometheus_password = ${CK_PROMETHEUS_PASSWORD:?CK_PROMETHEUS_USER needs CK_PROMETHEUS_PASSWORD}"
 fi
+auth_strategy=noauth paste=/etc/cloudkitty/api_paste.ini
+if [ "$CK_POLICY" = enforce ]; then
+    # CloudKitty checks its policies only with auth_strategy keystone; its pipeline of that
+    # name, without keystonemiddleware, takes the identity from the headers the client sends
+    auth_strategy=keystone paste=$CK_DIR/api_paste.ini
+    sed '/^\[pipeline:cloudkitty+keystone\]/,/^$/ s/ authtoken / /' /etc/cloudkitty/api_paste.ini > "$paste"
+fi
 cat > "$CK_DIR/cloudkitty.conf" <<CONF
 [DEFAULT]
-auth_strategy = noauth
-api_paste_config = /etc/cloudkitty/api_paste.ini
+auth_strategy = $auth_strategy
+api_paste_config = $paste
 # no message bus: the API's casts to the processor (module reloads) go nowhere
 transport_url = fake://
 log_dir = $CK_DIR/log
@@ -169,7 +183,8 @@ setsid /usr/bin/uwsgi --plugins python3 --http-socket "$CK_HOST:$CK_PORT" \
     --add-header "Connection: close" \
     > "$CK_DIR/log/uwsgi.out" 2>&1 < /dev/null &
 echo $! > "$CK_DIR/api.pid"
-if await_service "$CK_DIR/api.pid" "$CK_URL/v1/rating/modules"; then
+# an admin's headers: with CK_POLICY=enforce, listing the modules is admin-only
+if await_service "$CK_DIR/api.pid" -H "X-Roles: admin" "$CK_URL/v1/rating/modules"; then
     ck_log "ready on $CK_URL (uwsgi pid $(cat "$CK_DIR/api.pid")), config $conf"
     echo "$CK_URL"
     exit 0

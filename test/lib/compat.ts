@@ -21,6 +21,8 @@ export const COMPAT_SUITES = {
   'aodh-evaluator': { title: "Aodh 15's evaluator code vs tally's", unit: 'cases decide alike' },
   'prometheus-promql': { title: 'Prometheus 2.42, same samples, PromQL queries (instant and range)', unit: 'queries agree' },
   'cloudkitty-gnocchi': { title: 'CloudKitty 17 rating from tally vs from Gnocchi 4.4', unit: 'frames agree' },
+  'cloudkitty-hashmap-api': { title: 'CloudKitty 17 rating API (hashmap), recorded exchanges replayed', unit: 'exchanges answer alike' },
+  'cloudkitty-hashmap-pricing': { title: "CloudKitty 17's HashMap.process vs tally's pricing", unit: 'points priced alike' },
 } as const satisfies Record<string, { title: string; unit: string }>;
 
 export type CompatSuite = keyof typeof COMPAT_SUITES;

@@ -1,0 +1,440 @@
+/**
+ * The hashmap rules in SQL (schema.ts, SCHEMA.md): what CloudKitty's
+ * hashmap database API does, with its checks in its order and its errors
+ * (errors.ts). Lists come in CloudKitty's order on PostgreSQL: creation
+ * order, a changed row last.
+ */
+import { randomUUID } from 'node:crypto';
+import { isUniqueViolation } from '../../tsdb/index/pg-errors.js';
+import type { Sql } from '../../tsdb/index/sql.js';
+import { Decimal } from '../decimal.js';
+import * as E from './errors.js';
+import type { HashMapField, HashMapGroup, HashMapMapping, HashMapRules, HashMapService, HashMapThreshold, MapType, RatingModuleState } from './model.js';
+
+/** A new mapping; its cost already at the column's scale (28 digits after the point). */
+export interface MappingInput {
+  readonly value: string | null;
+  readonly type: MapType;
+  readonly cost: Decimal;
+  readonly serviceId: string | null;
+  readonly fieldId: string | null;
+  readonly groupId: string | null;
+  readonly tenantId: string | null;
+}
+
+/** A new threshold; `levelShown` is the level as the client gave it, for the duplicate's message. */
+export interface ThresholdInput {
+  readonly level: Decimal;
+  readonly levelShown: string;
+  readonly type: MapType;
+  readonly cost: Decimal;
+  readonly serviceId: string | null;
+  readonly fieldId: string | null;
+  readonly groupId: string | null;
+  readonly tenantId: string | null;
+}
+
+/** What an update sets; a null groupId keeps the group, as in CloudKitty. */
+export interface MappingUpdate {
+  readonly value: string | null;
+  readonly type: MapType;
+  readonly cost: Decimal;
+  readonly groupId: string | null;
+  readonly tenantId: string | null;
+}
+
+export interface ThresholdUpdate {
+  readonly level: Decimal;
+  readonly type: MapType;
+  readonly cost: Decimal;
+  readonly groupId: string | null;
+  readonly tenantId: string | null;
+}
+
+/**
+ * Listing filters: the service's, else the field's, else the group's rules
+ * (one of the three is needed); then, if given, only one project's
+ * (`tenantId` null: only the rules without project); then only a group's, or
+ * with `noGroup` only those without group.
+ */
+export interface RuleFilter {
+  readonly serviceId?: string;
+  readonly fieldId?: string;
+  readonly groupId?: string;
+  readonly noGroup?: boolean;
+  readonly tenantId?: string | null;
+}
+
+interface RuleRow {
+  id: string;
+  value?: string | null;
+  level?: string;
+  cost: string;
+  map_type: MapType;
+  service_id: string | null;
+  field_id: string | null;
+  group_id: string | null;
+  tenant_id: string | null;
+}
+
+const decimalOf = (text: string): Decimal => {
+  const d = Decimal.parse(text);
+  if (d === null) throw new Error(`not a decimal in the database: ${text}`);
+  return d;
+};
+
+const mappingOf = (r: RuleRow): HashMapMapping => ({
+  mappingId: r.id,
+  value: r.value ?? null,
+  type: r.map_type,
+  cost: decimalOf(r.cost),
+  serviceId: r.service_id,
+  fieldId: r.field_id,
+  groupId: r.group_id,
+  tenantId: r.tenant_id,
+});
+
+const thresholdOf = (r: RuleRow): HashMapThreshold => ({
+  thresholdId: r.id,
+  level: decimalOf(r.level ?? ''),
+  type: r.map_type,
+  cost: decimalOf(r.cost),
+  serviceId: r.service_id,
+  fieldId: r.field_id,
+  groupId: r.group_id,
+  tenantId: r.tenant_id,
+});
+
+const MAPPING_COLUMNS = 'mapping_id AS id, value, cost::text AS cost, map_type, service_id, field_id, group_id, tenant_id';
+const THRESHOLD_COLUMNS = 'threshold_id AS id, level::text AS level, cost::text AS cost, map_type, service_id, field_id, group_id, tenant_id';
+
+/** CloudKitty's defaults for a module it has no state for; hashmap is on here (see README.md). */
+const MODULE_DEFAULTS: Readonly<Record<string, RatingModuleState>> = {
+  hashmap: { name: 'hashmap', enabled: true, priority: 1 },
+  noop: { name: 'noop', enabled: true, priority: 1 },
+};
+
+export class HashMapStore {
+  constructor(private readonly sql: Sql) {}
+
+  // -- rating modules
+
+  async moduleState(name: string): Promise<RatingModuleState | null> {
+    const fallback = MODULE_DEFAULTS[name];
+    if (!fallback) return null;
+    const [row] = await this.sql.query<{ enabled: boolean; priority: number }>('SELECT enabled, priority FROM rating_module WHERE name = $1', [name]);
+    return row ? { name, enabled: row.enabled, priority: row.priority } : fallback;
+  }
+
+  async setModuleState(state: RatingModuleState): Promise<void> {
+    await this.sql.query(
+      'INSERT INTO rating_module (name, enabled, priority) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET enabled = excluded.enabled, priority = excluded.priority',
+      [state.name, state.enabled, state.priority],
+    );
+  }
+
+  // -- services
+
+  async listServices(): Promise<HashMapService[]> {
+    const rows = await this.sql.query<{ service_id: string; name: string }>('SELECT service_id, name FROM hashmap_service ORDER BY seq');
+    return rows.map((r) => ({ serviceId: r.service_id, name: r.name }));
+  }
+
+  async getService(id: string): Promise<HashMapService> {
+    const [r] = await this.sql.query<{ name: string }>('SELECT name FROM hashmap_service WHERE service_id = $1', [id]);
+    if (!r) throw E.noSuchService(id);
+    return { serviceId: id, name: r.name };
+  }
+
+  async createService(name: string): Promise<HashMapService> {
+    const serviceId = randomUUID();
+    try {
+      await this.sql.query('INSERT INTO hashmap_service (service_id, name) VALUES ($1, $2)', [serviceId, name]);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      const [existing] = await this.sql.query<{ service_id: string }>('SELECT service_id FROM hashmap_service WHERE name = $1', [name]);
+      throw E.serviceExists(name, existing?.service_id ?? '');
+    }
+    return { serviceId, name };
+  }
+
+  /** Its fields and every rule of the service and of its fields go with it. */
+  async deleteService(id: string): Promise<void> {
+    const rows = await this.sql.query('DELETE FROM hashmap_service WHERE service_id = $1 RETURNING service_id', [id]);
+    if (rows.length === 0) throw E.noSuchService(id);
+  }
+
+  // -- fields
+
+  async listFields(serviceId: string): Promise<HashMapField[]> {
+    const rows = await this.sql.query<{ field_id: string; name: string }>('SELECT field_id, name FROM hashmap_field WHERE service_id = $1 ORDER BY seq', [serviceId]);
+    return rows.map((r) => ({ fieldId: r.field_id, serviceId, name: r.name }));
+  }
+
+  async getField(id: string): Promise<HashMapField> {
+    const [r] = await this.sql.query<{ service_id: string; name: string }>('SELECT service_id, name FROM hashmap_field WHERE field_id = $1', [id]);
+    if (!r) throw E.noSuchField(id);
+    return { fieldId: id, serviceId: r.service_id, name: r.name };
+  }
+
+  async createField(serviceId: string, name: string): Promise<HashMapField> {
+    await this.getService(serviceId).catch((err: unknown) => {
+      throw err instanceof E.HashMapError ? E.asInvalid(err) : err;
+    });
+    const fieldId = randomUUID();
+    try {
+      await this.sql.query('INSERT INTO hashmap_field (field_id, service_id, name) VALUES ($1, $2, $3)', [fieldId, serviceId, name]);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      const [existing] = await this.sql.query<{ field_id: string }>('SELECT field_id FROM hashmap_field WHERE service_id = $1 AND name = $2', [serviceId, name]);
+      throw E.fieldExists(name, existing?.field_id ?? '');
+    }
+    return { fieldId, serviceId, name };
+  }
+
+  /** Its rules go with it. */
+  async deleteField(id: string): Promise<void> {
+    const rows = await this.sql.query('DELETE FROM hashmap_field WHERE field_id = $1 RETURNING field_id', [id]);
+    if (rows.length === 0) throw E.noSuchField(id);
+  }
+
+  // -- groups
+
+  async listGroups(): Promise<HashMapGroup[]> {
+    const rows = await this.sql.query<{ group_id: string; name: string }>('SELECT group_id, name FROM hashmap_group ORDER BY seq');
+    return rows.map((r) => ({ groupId: r.group_id, name: r.name }));
+  }
+
+  async getGroup(id: string): Promise<HashMapGroup> {
+    const [r] = await this.sql.query<{ name: string }>('SELECT name FROM hashmap_group WHERE group_id = $1', [id]);
+    if (!r) throw E.noSuchGroup(id);
+    return { groupId: id, name: r.name };
+  }
+
+  async createGroup(name: string): Promise<HashMapGroup> {
+    const groupId = randomUUID();
+    try {
+      await this.sql.query('INSERT INTO hashmap_group (group_id, name) VALUES ($1, $2)', [groupId, name]);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      const [existing] = await this.sql.query<{ group_id: string }>('SELECT group_id FROM hashmap_group WHERE name = $1', [name]);
+      throw E.groupExists(name, existing?.group_id ?? '');
+    }
+    return { groupId, name };
+  }
+
+  /**
+   * `recursive`: its mappings and thresholds go with it; otherwise they stay,
+   * without group (and, changed, go last in listings).
+   */
+  async deleteGroup(id: string, recursive: boolean): Promise<void> {
+    await this.sql.transaction(async (tx) => {
+      const [g] = await tx.query('SELECT 1 FROM hashmap_group WHERE group_id = $1 FOR UPDATE', [id]);
+      if (!g) throw E.noSuchGroup(id);
+      for (const table of ['hashmap_mapping', 'hashmap_threshold']) {
+        if (recursive) await tx.query(`DELETE FROM ${table} WHERE group_id = $1`, [id]);
+        else {
+          const key = table === 'hashmap_mapping' ? 'mapping_id' : 'threshold_id';
+          const rows = await tx.query<{ id: string }>(`SELECT ${key} AS id FROM ${table} WHERE group_id = $1 ORDER BY seq`, [id]);
+          for (const r of rows) await tx.query(`UPDATE ${table} SET group_id = NULL, seq = nextval('hashmap_seq') WHERE ${key} = $1`, [r.id]);
+        }
+      }
+      await tx.query('DELETE FROM hashmap_group WHERE group_id = $1', [id]);
+    });
+  }
+
+  // -- mappings and thresholds
+
+  private async checkParents(input: { serviceId: string | null; fieldId: string | null; groupId: string | null }): Promise<void> {
+    const asInvalid = (err: unknown): never => {
+      throw err instanceof E.HashMapError ? E.asInvalid(err) : err;
+    };
+    if (input.fieldId !== null) await this.getField(input.fieldId).catch(asInvalid);
+    if (input.serviceId !== null) await this.getService(input.serviceId).catch(asInvalid);
+    if (input.groupId !== null) await this.getGroup(input.groupId).catch(asInvalid);
+  }
+
+  private static checkOneParent(input: { serviceId: string | null; fieldId: string | null }): void {
+    if (input.fieldId && input.serviceId) throw E.invalid('You can only specify one parent.');
+    if (!input.serviceId && !input.fieldId) throw E.invalid('You must specify one parent.');
+  }
+
+  private filterSql(f: RuleFilter, params: unknown[]): string {
+    const where: string[] = [];
+    if (f.serviceId !== undefined) where.push(`service_id = $${params.push(f.serviceId)}`);
+    else if (f.fieldId !== undefined) where.push(`field_id = $${params.push(f.fieldId)}`);
+    else if (f.groupId === undefined) throw E.invalid('You must specify either service_uuid, field_uuid or group_uuid.');
+    if (f.tenantId !== undefined) where.push(f.tenantId === null ? 'tenant_id IS NULL' : `tenant_id = $${params.push(f.tenantId)}`);
+    if (f.groupId !== undefined) where.push(`group_id = $${params.push(f.groupId)}`);
+    else if (f.noGroup) where.push('group_id IS NULL');
+    return where.join(' AND ');
+  }
+
+  async listMappings(filter: RuleFilter): Promise<HashMapMapping[]> {
+    const params: unknown[] = [];
+    const rows = await this.sql.query<RuleRow>(`SELECT ${MAPPING_COLUMNS} FROM hashmap_mapping WHERE ${this.filterSql(filter, params)} ORDER BY seq`, params);
+    return rows.map(mappingOf);
+  }
+
+  async getMapping(id: string): Promise<HashMapMapping> {
+    const [r] = await this.sql.query<RuleRow>(`SELECT ${MAPPING_COLUMNS} FROM hashmap_mapping WHERE mapping_id = $1`, [id]);
+    if (!r) throw E.noSuchMapping(id);
+    return mappingOf(r);
+  }
+
+  async createMapping(input: MappingInput): Promise<HashMapMapping> {
+    HashMapStore.checkOneParent(input);
+    if (input.value && input.serviceId) throw E.invalid("You can't specify a value and a service_id.");
+    if (!input.value && input.fieldId) throw E.invalid('You must specify a value for a field mapping.');
+    await this.checkParents(input);
+    const mappingId = randomUUID();
+    try {
+      await this.sql.query(
+        'INSERT INTO hashmap_mapping (mapping_id, value, cost, map_type, service_id, field_id, group_id, tenant_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+        [mappingId, input.value, input.cost.toPlain(), input.type, input.serviceId, input.fieldId, input.groupId, input.tenantId],
+      );
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      const [parentType, parentId] = input.fieldId ? ['field', input.fieldId] : ['service', input.serviceId ?? ''];
+      throw E.mappingExists(input.value, parentType, parentId, input.tenantId);
+    }
+    return this.getMapping(mappingId);
+  }
+
+  async updateMapping(id: string, update: MappingUpdate): Promise<void> {
+    try {
+      await this.sql.transaction(async (tx) => {
+        const [r] = await tx.query<RuleRow>(`SELECT ${MAPPING_COLUMNS} FROM hashmap_mapping WHERE mapping_id = $1 FOR UPDATE`, [id]);
+        if (!r) throw E.noSuchMapping(id);
+        const current = mappingOf(r);
+        if (current.fieldId && !update.value) throw E.invalid('You must specify a value for a field mapping.');
+        if (update.groupId) await this.getGroupIn(tx, update.groupId);
+        const groupId = update.groupId || current.groupId;
+        const changed =
+          update.value !== current.value || update.type !== current.type || update.cost.compare(current.cost) !== 0 || groupId !== current.groupId || update.tenantId !== current.tenantId;
+        // an update that changes nothing writes nothing (and the row keeps its place)
+        if (!changed) return;
+        await tx.query("UPDATE hashmap_mapping SET value = $2, cost = $3, map_type = $4, group_id = $5, tenant_id = $6, seq = nextval('hashmap_seq') WHERE mapping_id = $1", [
+          id,
+          update.value,
+          update.cost.toPlain(),
+          update.type,
+          groupId,
+          update.tenantId,
+        ]);
+      });
+    } catch (err) {
+      // CloudKitty names the last attribute it set in this message: the project
+      if (isUniqueViolation(err)) throw E.mappingExists(update.tenantId, 'Mapping_id', id, update.tenantId);
+      throw err;
+    }
+  }
+
+  async deleteMapping(id: string): Promise<void> {
+    const rows = await this.sql.query('DELETE FROM hashmap_mapping WHERE mapping_id = $1 RETURNING mapping_id', [id]);
+    if (rows.length === 0) throw E.noSuchMapping(id);
+  }
+
+  async groupOfMapping(id: string): Promise<HashMapGroup> {
+    const [r] = await this.sql.query<{ group_id: string; name: string }>(
+      'SELECT g.group_id, g.name FROM hashmap_mapping m JOIN hashmap_group g ON g.group_id = m.group_id WHERE m.mapping_id = $1',
+      [id],
+    );
+    if (!r) throw E.mappingHasNoGroup(id);
+    return { groupId: r.group_id, name: r.name };
+  }
+
+  async listThresholds(filter: RuleFilter): Promise<HashMapThreshold[]> {
+    const params: unknown[] = [];
+    const rows = await this.sql.query<RuleRow>(`SELECT ${THRESHOLD_COLUMNS} FROM hashmap_threshold WHERE ${this.filterSql(filter, params)} ORDER BY seq`, params);
+    return rows.map(thresholdOf);
+  }
+
+  async getThreshold(id: string): Promise<HashMapThreshold> {
+    const [r] = await this.sql.query<RuleRow>(`SELECT ${THRESHOLD_COLUMNS} FROM hashmap_threshold WHERE threshold_id = $1`, [id]);
+    if (!r) throw E.noSuchThreshold(id);
+    return thresholdOf(r);
+  }
+
+  async createThreshold(input: ThresholdInput): Promise<HashMapThreshold> {
+    HashMapStore.checkOneParent(input);
+    await this.checkParents(input);
+    const thresholdId = randomUUID();
+    try {
+      await this.sql.query(
+        'INSERT INTO hashmap_threshold (threshold_id, level, cost, map_type, service_id, field_id, group_id, tenant_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+        [thresholdId, input.level.toPlain(), input.cost.toPlain(), input.type, input.serviceId, input.fieldId, input.groupId, input.tenantId],
+      );
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      const [parentType, parentId] = input.fieldId ? ['field', input.fieldId] : ['service', input.serviceId ?? ''];
+      // CloudKitty leaves the project out of this message
+      throw E.thresholdExists(input.levelShown, parentType, parentId, null);
+    }
+    return this.getThreshold(thresholdId);
+  }
+
+  async updateThreshold(id: string, update: ThresholdUpdate): Promise<void> {
+    try {
+      await this.sql.transaction(async (tx) => {
+        const [r] = await tx.query<RuleRow>(`SELECT ${THRESHOLD_COLUMNS} FROM hashmap_threshold WHERE threshold_id = $1 FOR UPDATE`, [id]);
+        if (!r) throw E.noSuchThreshold(id);
+        const current = thresholdOf(r);
+        if (update.groupId) await this.getGroupIn(tx, update.groupId);
+        const groupId = update.groupId || current.groupId;
+        const changed =
+          update.level.compare(current.level) !== 0 || update.type !== current.type || update.cost.compare(current.cost) !== 0 || groupId !== current.groupId || update.tenantId !== current.tenantId;
+        if (!changed) return;
+        await tx.query("UPDATE hashmap_threshold SET level = $2, cost = $3, map_type = $4, group_id = $5, tenant_id = $6, seq = nextval('hashmap_seq') WHERE threshold_id = $1", [
+          id,
+          update.level.toPlain(),
+          update.cost.toPlain(),
+          update.type,
+          groupId,
+          update.tenantId,
+        ]);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw E.thresholdExists(update.tenantId, 'Threshold_id', id, update.tenantId);
+      throw err;
+    }
+  }
+
+  async deleteThreshold(id: string): Promise<void> {
+    const rows = await this.sql.query('DELETE FROM hashmap_threshold WHERE threshold_id = $1 RETURNING threshold_id', [id]);
+    if (rows.length === 0) throw E.noSuchThreshold(id);
+  }
+
+  async groupOfThreshold(id: string): Promise<HashMapGroup> {
+    const [r] = await this.sql.query<{ group_id: string; name: string }>(
+      'SELECT g.group_id, g.name FROM hashmap_threshold t JOIN hashmap_group g ON g.group_id = t.group_id WHERE t.threshold_id = $1',
+      [id],
+    );
+    if (!r) throw E.thresholdHasNoGroup(id);
+    return { groupId: r.group_id, name: r.name };
+  }
+
+  /** An unknown group in an update's body is a client error (400). */
+  private async getGroupIn(tx: Sql, id: string): Promise<void> {
+    const [g] = await tx.query('SELECT 1 FROM hashmap_group WHERE group_id = $1', [id]);
+    if (!g) throw E.asInvalid(E.noSuchGroup(id));
+  }
+
+  /** Every rule, for pricing. */
+  async rules(): Promise<HashMapRules> {
+    return this.sql.transaction(async (tx) => {
+      const services = await tx.query<{ service_id: string; name: string }>('SELECT service_id, name FROM hashmap_service ORDER BY seq');
+      const fields = await tx.query<{ field_id: string; service_id: string; name: string }>('SELECT field_id, service_id, name FROM hashmap_field ORDER BY seq');
+      const groups = await tx.query<{ group_id: string; name: string }>('SELECT group_id, name FROM hashmap_group ORDER BY seq');
+      const mappings = await tx.query<RuleRow>(`SELECT ${MAPPING_COLUMNS} FROM hashmap_mapping ORDER BY seq`);
+      const thresholds = await tx.query<RuleRow>(`SELECT ${THRESHOLD_COLUMNS} FROM hashmap_threshold ORDER BY seq`);
+      return {
+        services: services.map((r) => ({ serviceId: r.service_id, name: r.name })),
+        fields: fields.map((r) => ({ fieldId: r.field_id, serviceId: r.service_id, name: r.name })),
+        groups: groups.map((r) => ({ groupId: r.group_id, name: r.name })),
+        mappings: mappings.map(mappingOf),
+        thresholds: thresholds.map(thresholdOf),
+      };
+    });
+  }
+}
