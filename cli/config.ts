@@ -73,6 +73,12 @@ export interface Config {
   collector_creator: string;
   /** a YAML file of Prometheus scrape configs (prometheus.yml's shape) to scrape into the store; empty: no scraping */
   prometheus_scrape_config: string;
+  /** mirror every measure stored to QuestDB: its client's configuration string, e.g. http::addr=127.0.0.1:9000; empty: no QuestDB sink */
+  questdb_url: string;
+  /** forward every series to a Prometheus remote-write receiver, e.g. http://127.0.0.1:9090/api/v1/write; empty: none */
+  remote_write_url: string;
+  /** what the sinks' backlog may take on disk before the oldest writes are given up (bytes) */
+  sink_backlog_max_bytes: number;
   /** `tally alarms`: its own port (Aodh's) */
   alarms_port: number;
   /** `tally alarms`: the Gnocchi-compatible API alarms read (tally's, or a real Gnocchi) */
@@ -159,6 +165,9 @@ export const DEFAULTS: Config = {
   gnocchi_resources: '',
   collector_creator: 'tally:collector',
   prometheus_scrape_config: '',
+  questdb_url: '',
+  remote_write_url: '',
+  sink_backlog_max_bytes: 2 ** 30,
   alarms_port: 8042,
   gnocchi_url: 'http://127.0.0.1:8041',
   gnocchi_auth_mode: 'basic',

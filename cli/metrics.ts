@@ -19,6 +19,8 @@ import { type ProcessMetrics, processMetrics } from '../exporters/metrics.js';
 import { residentOf } from '../exporters/process-memory.js';
 import { type Reading, counterReadWhenScraped, gaugeReadWhenScraped, single } from '../exporters/read-when-scraped.js';
 import type { BackgroundProcessor, Engine, ThreadMemory } from '../tsdb/engine.js';
+import type { MirrorBacklog } from '../tsdb/mirror-log.js';
+import type { RunningSink, SinkStats } from '../exporters/sinks/sink-runner.js';
 import type { Index } from '../tsdb/index/index.js';
 import type { Sql } from '../tsdb/index/sql.js';
 
@@ -230,5 +232,47 @@ export function observeAlarms(metrics: ProcessMetrics, alarms: AlarmService): vo
       const { oldestCreated } = await alarms.store.outboxSummary();
       return single(oldestCreated === null ? 0 : Math.max(0, Date.now() / 1000 - oldestCreated / 1e6));
     },
+  });
+}
+
+/** Each sink's deliveries, its failures and what waits for it in the store's mirror log. */
+export function observeSinks(metrics: ProcessMetrics, engine: Engine, sinks: readonly RunningSink[], maxLogBytes: number): void {
+  if (sinks.length === 0) return;
+  const { registry } = metrics;
+  const perSink = (name: string, help: string, value: (s: SinkStats) => number): void =>
+    void counterReadWhenScraped(registry, { name, help, labelNames: ['sink'], read: () => sinks.map((s): Reading<'sink'> => [{ sink: s.name }, value(s.stats())]) });
+  perSink('tally_sink_measures_sent_total', 'Measures the sink\'s receiver took', (s) => s.sent);
+  perSink('tally_sink_measures_skipped_total', 'Measures not sent: their metric was deleted meanwhile, or is no series for this receiver', (s) => s.skipped);
+  perSink('tally_sink_measures_rejected_total', 'Measures the receiver refused for good (4xx: too old, out of order), not sent again', (s) => s.rejected);
+  perSink('tally_sink_measures_dropped_total', 'Measures given up before delivery to keep the backlog under sink_backlog_max_bytes', (s) => s.dropped);
+  perSink('tally_sink_send_failures_total', 'Sends that failed (receiver down, 5xx, timeout) and are retried', (s) => s.failures);
+  gaugeReadWhenScraped(registry, {
+    name: 'tally_sink_up',
+    help: 'Whether the sink\'s last send succeeded (1) or failed (0)',
+    labelNames: ['sink'],
+    read: () => sinks.map((s): Reading<'sink'> => [{ sink: s.name }, s.stats().up ? 1 : 0]),
+  });
+  const backlogs = (): Map<string, MirrorBacklog> => new Map(sinks.map((s) => [s.name, engine.mirror.backlog(s.name)]));
+  gaugeReadWhenScraped(registry, {
+    name: 'tally_sink_backlog_measures',
+    help: 'Measures stored but not yet delivered by the sink',
+    labelNames: ['sink'],
+    read: () => [...backlogs()].map(([sink, b]): Reading<'sink'> => [{ sink }, b.measures]),
+  });
+  gaugeReadWhenScraped(registry, {
+    name: 'tally_sink_backlog_oldest_age_seconds',
+    help: 'How long the oldest write not yet delivered by the sink has waited (0 when none waits)',
+    labelNames: ['sink'],
+    read: () => [...backlogs()].map(([sink, b]): Reading<'sink'> => [{ sink }, b.oldestMs === null ? 0 : Math.max(0, (Date.now() - b.oldestMs) / 1000)]),
+  });
+  gaugeReadWhenScraped(registry, {
+    name: 'tally_sink_backlog_bytes',
+    help: 'Bytes the writes waiting for any sink take in the store',
+    read: () => single(engine.mirror.bytes()),
+  });
+  gaugeReadWhenScraped(registry, {
+    name: 'tally_sink_backlog_limit_bytes',
+    help: 'The backlog\'s bound (sink_backlog_max_bytes): past it, the oldest writes are given up',
+    read: () => single(maxLogBytes),
   });
 }

@@ -21,12 +21,17 @@ import { Collector } from '../collector/collector.js';
 import { redactedUrl } from '../collector/amqp/redacted-url.js';
 import { untilSignalled } from './until-signalled.js';
 import { collectorRoutes } from '../collector/http-ingest.js';
-import { observeAlarms, observeCollector, observeIngest, observeScraper, observeSql, observeStore, observeStoreSizes, serveMetrics, sqlSize } from './metrics.js';
+import { observeAlarms, observeCollector, observeIngest, observeScraper, observeSinks, observeSql, observeStore, observeStoreSizes, serveMetrics, sqlSize } from './metrics.js';
 import { type ReadinessCheck, serveHealth } from './health.js';
 import type { Sql } from '../tsdb/index/sql.js';
 import { loadScrapeConfig } from '../collector/prometheus/scrape-config.js';
 import { startPrometheusScraper } from '../collector/prometheus/scraper.js';
 import { promqlRoutes } from '../promql/http/routes.js';
+import { type SinkSettings, sinkSenders, startSinks } from '../exporters/sinks/sinks.js';
+import { redactedClientConfig } from '../exporters/sinks/questdb-sink.js';
+import { ratingRoutes } from '../rating/api/rating-routes.js';
+import { HashMapStore } from '../rating/hashmap/hashmap-store.js';
+import { migrateRating } from '../rating/hashmap/schema.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -126,9 +131,13 @@ export async function startServer(config: Config, say: (line: string) => void = 
   await checkNoauthExposure(config);
   const authMode = authModeOf(config);
   const scrapeConfig = roles.collector && config.prometheus_scrape_config ? loadScrapeConfig(config.prometheus_scrape_config) : null; // checked before storage opens
+  const sinkSettings: SinkSettings = { questdbUrl: config.questdb_url, remoteWriteUrl: config.remote_write_url, maxLogBytes: config.sink_backlog_max_bytes };
+  const sinkNames = [...sinkSenders(sinkSettings).keys()];
   return Opened.start(async (opened) => {
     const engine = opened.add(Engine.open({ path: join(config.data_dir, 'tsdb'), metricCacheSize: config.metric_cache_size }), (e) => e.close());
     const index = opened.add(await Index.open(indexTarget(config), { defaults: config.create_default_archive_policies, pglite: { sharedBuffers: config.pglite_shared_buffers } }), (i) => i.close());
+    // sinks: registered before any write is accepted, so each is mirrored; they deliver from the store's log
+    const sinks = opened.add(await startSinks({ settings: sinkSettings, engine, index, log: (level, message) => say(`tally: ${level === 'warn' ? 'warning: ' : ''}${message}`) }), (s) => s.stop());
     const processor = opened.add(engine.startProcessor({ intervalMs: config.processing_interval_ms, thread: true }), (p) => p.stop());
     // alarms: on the index's database, reading the store without HTTP
     const alarms: AlarmService | null = roles.alarms ? opened.add(await startAlarmService(config, index.sql, new InProcessSource(engine, index), say), (a) => a.stop()) : null;
@@ -138,8 +147,12 @@ export async function startServer(config: Config, say: (line: string) => void = 
     observeIngest(metrics, engine, processor);
     observeStoreSizes(metrics, { tsdb: () => diskUsage(engine.storeFile()), index: sqlSize(index.sql, indexTarget(config)) });
     if (alarms) observeAlarms(metrics, alarms);
+    observeSinks(metrics, engine, sinks.sinks, config.sink_backlog_max_bytes);
     if (alarms) await alarms.register(app, { capabilities: false });
     await app.register(promqlRoutes, { engine, index });
+    // CloudKitty's rating API: the hashmap rules in the index's database
+    await migrateRating(index.sql);
+    await app.register(ratingRoutes, { store: new HashMapStore(index.sql) });
     // the collector: notifications from RabbitMQ (amqp_url) and over HTTP, into the store in-process; its events fire event alarms
     const collector = roles.collector ? opened.add(await Collector.start(engine, index, { ...collectorOptions(config, say), onEvents: alarms?.onEvents }), (c) => c.stop()) : null;
     if (collector) await app.register(collectorRoutes, { collector });
@@ -153,6 +166,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
     say(`tally: Gnocchi v1 API listening on ${url} (auth: ${authMode instanceof KeystoneAuth ? `keystone, ${authMode.url}` : authMode})`);
     say(`tally: data in ${config.data_dir} (index: ${config.index_url ? 'PostgreSQL' : 'embedded PGlite'}; time series: embedded LMDB)`);
     say('tally: Prometheus HTTP API (PromQL) on the same listener, /api/v1/query');
+    say('tally: CloudKitty rating API (hashmap module) on the same listener, /v1/rating');
     if (alarms) say(`tally: Aodh v2 API on the same listener; ${config.evaluation_interval > 0 ? `alarms evaluated every ${config.evaluation_interval} s` : "no scheduled alarm evaluation (evaluation_interval 0)"}`);
     if (collector) say(
       config.amqp_url
@@ -163,6 +177,8 @@ export async function startServer(config: Config, say: (line: string) => void = 
     const scraper = scrapeConfig ? opened.add(startPrometheusScraper({ config: scrapeConfig, engine, index, log: app.log }), (s) => s.stop()) : null;
     if (scraper) observeScraper(metrics, scraper);
     if (scraper) say(`tally: scraping ${scraper.targetCount} Prometheus targets in ${scraper.jobCount} jobs (${config.prometheus_scrape_config})`);
+    if (sinkNames.includes('questdb')) say(`tally: mirroring every measure stored to QuestDB (${redactedClientConfig(config.questdb_url)})`);
+    if (sinkNames.includes('remote_write')) say(`tally: forwarding every series by remote write to ${redactedUrl(config.remote_write_url)}`);
     return { url, app, alarms: alarms ?? undefined, stop: () => opened.close() };
   });
 }

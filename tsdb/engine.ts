@@ -27,6 +27,7 @@ import { type TailShape, applyBatch, sortBatch } from './raw-tail.js';
 import { type Series, emptySeries, lowerBound, mergeSeries, reserve, upperBound } from './series.js';
 import { POINTS_PER_SPLIT, splitKey } from './split.js';
 import { WriteKeys } from './write-keys.js';
+import { MirrorLog } from './mirror-log.js';
 import { type Micros, US_PER_SECOND } from './time.js';
 
 export type { MeasureBatch, MeasureColumns } from './incoming.js';
@@ -202,6 +203,8 @@ export class Engine {
   };
   private seq: number;
   private readonly writeKeys: WriteKeys;
+  /** every accepted write, kept for the sinks while any is registered */
+  readonly mirror: MirrorLog;
   private readonly writerId = randomInt(2 ** 31);
   /** metric id after which the next processing pass starts, so no metric starves */
   private cursor: string | null = null;
@@ -223,6 +226,7 @@ export class Engine {
     for (const key of store.incoming.getKeys()) if (key[1] > maxSeq) maxSeq = key[1];
     this.seq = Math.max(maxSeq + 1, Date.now() * 1000);
     this.writeKeys = new WriteKeys(store.writeKeys, writeKeyWindow);
+    this.mirror = new MirrorLog(store.root, store.mirror, store.mirrorCursors);
   }
 
   static open(options: EngineOptions): Engine {
@@ -379,14 +383,22 @@ export class Engine {
    */
   async addMeasures(batches: readonly MeasureBatch[], keys: readonly string[] = []): Promise<void> {
     if (batches.length >= BLOCK_MIN_METRICS) return this.addMeasureColumns(batchesToColumns(batches), keys);
-    this.generationsOf(batches.map((b) => b.metricId)); // throws for an unknown metric
+    const generations = this.generationsOf(batches.map((b) => b.metricId)); // throws for an unknown metric
     const encoded = batches.map((b, i) => encodeIncomingEntry(i, b));
+    let measures = 0;
+    for (const b of batches) measures += b.timestamps.length;
+    if (measures > 0 && this.mirror.active) {
+      const mirrored = encodeIncomingBlock(batchesToColumns(batches), generations);
+      await this.writeLogged(keys, mirrored, () => {
+        for (let b = 0; b < encoded.length; b++) if (encoded[b].length > 0) this.store.incoming.putSync([batches[b].metricId, this.seq++, this.writerId], encoded[b]);
+      });
+      this.accepted += measures;
+      return;
+    }
     // every put of this turn goes into one LMDB transaction: measures and keys land together or not at all
     const writes: Promise<unknown>[] = this.writeKeys.record(keys);
-    let measures = 0;
     for (let b = 0; b < encoded.length; b++) {
       if (encoded[b].length === 0) continue;
-      measures += batches[b].timestamps.length;
       writes.push(this.store.incoming.put([batches[b].metricId, this.seq++, this.writerId], encoded[b]));
     }
     if (writes.length === 0) return;
@@ -396,12 +408,31 @@ export class Engine {
   }
 
   /**
+   * A write while sinks are registered: its puts, its keys and its copy in
+   * the mirror log in one transaction callback (lmdb-js may commit single
+   * puts apart from a callback), resolved once on disk.
+   */
+  private async writeLogged(keys: readonly string[], block: Buffer, puts: () => void): Promise<void> {
+    await this.store.root.transaction(() => {
+      this.writeKeys.recordSync(keys);
+      puts();
+      this.mirror.appendSync(block);
+    });
+    await this.store.root.flushed;
+  }
+
+  /**
    * Appends many metrics' measures as one incoming block (FORMAT.md), with
    * the same guarantees as addMeasures: resolves once durable, rejects
    * writing nothing if a metric is unknown or a measure invalid.
    */
   async addMeasureColumns(columns: MeasureColumns, keys: readonly string[] = []): Promise<void> {
     const block = encodeIncomingBlock(columns, this.generationsOf(columns.metricIds));
+    if (columns.metricIds.length > 0 && this.mirror.active) {
+      await this.writeLogged(keys, block, () => this.store.blocks.putSync([this.seq++, this.writerId], block));
+      this.accepted += columns.starts[columns.metricIds.length] - columns.starts[0];
+      return;
+    }
     const writes: Promise<unknown>[] = this.writeKeys.record(keys);
     if (columns.metricIds.length > 0) writes.push(this.store.blocks.put([this.seq++, this.writerId], block));
     if (writes.length === 0) return;

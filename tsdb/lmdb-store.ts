@@ -1,5 +1,5 @@
 /**
- * The LMDB environment of the embedded engine and its eight databases
+ * The LMDB environment of the embedded engine and its ten databases
  * (layout in FORMAT.md). Keys use lmdb's ordered-binary encoding so a metric's
  * entries are contiguous and splits sort by time.
  */
@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Database, type RootDatabase, open } from 'lmdb';
 import type { ArchivePolicy } from './archive-policy.js';
+import type { MirrorKey } from './mirror-log.js';
 
 /** `writer` is random per open engine, so engines sharing a store never write the same key */
 export type IncomingKey = [metricId: string, seq: number, writer: number];
@@ -41,6 +42,10 @@ export interface LmdbStore {
   readonly blockSweep: Database<BlockSweepRecord, number>;
   /** key 0: how many times a metric was deleted or given another policy, so engines know when what they remember of metrics may be stale */
   readonly metricChanges: Database<number, number>;
+  /** accepted writes kept for the sinks (mirror-log.ts) */
+  readonly mirror: Database<Buffer, MirrorKey>;
+  /** the sinks' cursors in `mirror`, and its last sequence number */
+  readonly mirrorCursors: Database<number, string>;
 }
 
 /** The file of the store in `dir`. */
@@ -67,5 +72,7 @@ export function openLmdbStore(dir: string): LmdbStore {
     blocks: root.openDB<Buffer, BlockKey>({ name: 'blocks', encoding: 'binary' }),
     blockSweep: root.openDB<BlockSweepRecord, number>({ name: 'block-sweep' }),
     metricChanges: root.openDB<number, number>({ name: 'metric-changes' }),
+    mirror: root.openDB<Buffer, MirrorKey>({ name: 'mirror', encoding: 'binary' }),
+    mirrorCursors: root.openDB<number, string>({ name: 'mirror-cursors' }),
   };
 }

@@ -48,18 +48,28 @@ export class WriteKeys {
    * lmdb-js commits them in one transaction.
    */
   record(keys: readonly string[]): Promise<unknown>[] {
-    if (keys.length === 0) return [];
+    const writes: Promise<unknown>[] = [];
+    this.note(keys, (seq, value) => writes.push(this.db.put(seq, value)), (seq) => writes.push(this.db.remove(seq)));
+    return writes;
+  }
+
+  /** The same, inside a write transaction the caller holds. */
+  recordSync(keys: readonly string[]): void {
+    this.note(keys, (seq, value) => this.db.putSync(seq, value), (seq) => this.db.removeSync(seq));
+  }
+
+  private note(keys: readonly string[], put: (seq: number, value: Buffer) => void, remove: (seq: number) => void): void {
+    if (keys.length === 0) return;
     const seq = this.nextSeq++;
-    const writes: Promise<unknown>[] = [this.db.put(seq, Buffer.from(keys.join('\n'), 'utf8'))];
+    put(seq, Buffer.from(keys.join('\n'), 'utf8'));
     this.batches.push({ seq, keys: [...keys] });
     for (const k of keys) this.known.add(k);
     this.count += keys.length;
     while (this.count - this.batches[0].keys.length >= this.capacity) {
       const old = this.batches.shift()!;
-      writes.push(this.db.remove(old.seq));
+      remove(old.seq);
       for (const k of old.keys) this.known.delete(k);
       this.count -= old.keys.length;
     }
-    return writes;
   }
 }

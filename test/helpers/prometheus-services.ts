@@ -81,17 +81,30 @@ export async function startNodeExporter(options: { textfileDir?: string; port?: 
   return startService('prometheus-node-exporter', NODE_EXPORTER, args, port, '/metrics');
 }
 
-/** Prometheus 2.42 with this configuration (YAML), its TSDB in a temporary folder. */
-export async function startPrometheus(configYaml: string): Promise<Service> {
-  const dir = mkdtempSync(join(tmpdir(), 'tally-prometheus-'));
+/**
+ * Prometheus 2.42 with this configuration (YAML), its TSDB in a temporary
+ * folder, removed when it stops; given `dir` and `port`, in that folder
+ * (kept) on that port, so that a Prometheus stopped can start again on its data.
+ */
+export async function startPrometheus(configYaml: string, options: { dir?: string; port?: number; args?: readonly string[] } = {}): Promise<Service> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'tally-prometheus-'));
   writeFileSync(join(dir, 'prometheus.yml'), configYaml);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const args = [
     `--config.file=${join(dir, 'prometheus.yml')}`,
     `--storage.tsdb.path=${join(dir, 'data')}`,
     `--web.listen-address=127.0.0.1:${port}`,
+    ...(options.args ?? []),
   ];
-  return startService('prometheus', PROMETHEUS, args, port, '/-/ready', () => rmSync(dir, { recursive: true, force: true }));
+  return startService('prometheus', PROMETHEUS, args, port, '/-/ready', options.dir ? undefined : () => rmSync(dir, { recursive: true, force: true }));
+}
+
+export const VICTORIA_METRICS = '/usr/bin/victoria-metrics';
+
+/** VictoriaMetrics 1.79 (Debian `victoria-metrics`) storing in `dir` (kept) on `port`: its `/write` takes InfluxDB line protocol. */
+export async function startVictoriaMetrics(dir: string, port: number): Promise<Service> {
+  const args = [`-storageDataPath=${dir}`, `-httpListenAddr=127.0.0.1:${port}`, '-loggerLevel=ERROR'];
+  return startService('victoria-metrics', VICTORIA_METRICS, args, port, '/health');
 }
 
 /** test/helpers/openmetrics-exporter.py (Prometheus Python client): OpenMetrics with exemplars, units, _created. */

@@ -28,6 +28,7 @@ export const DEBIAN_PACKAGES = {
   'python3-pankoclient': "Panko's client against tally's events API",
   'prometheus': 'Prometheus 2.42, scraping and remote-writing beside tally',
   'prometheus-node-exporter': 'a real exporter to scrape',
+  'victoria-metrics': "VictoriaMetrics 1.79, an ILP-over-HTTP receiver standing in for QuestDB (the sink's tests)",
   'python3-prometheus-client': "the Python client's OpenMetrics exporter",
   'python3-aodh': "Aodh 15's code: the evaluator's oracle, the real Aodh API",
   'python3-aodhclient': 'the aodh CLI against tally',
