@@ -9,7 +9,8 @@
  * again later. A 4xx refuses the whole request for one bad sample (Prometheus
  * rolls back a request holding a sample older than its head allows or out of
  * order): the request is halved until the samples refused are alone, and only
- * those are given up, counted as rejected.
+ * those are given up, counted as rejected (within a bound on the requests
+ * this may take, past which a refused part is given up whole).
  */
 import protobuf from 'protobufjs';
 import snappy from 'snappyjs';
@@ -28,6 +29,8 @@ interface SeriesSamples {
 
 /** samples per request: small enough that halving one a receiver refuses stays cheap */
 const REQUEST_SAMPLES = 5000;
+/** requests a refused request may cost in halvings: finds ~4 refused samples among 5,000 exactly */
+const HALVING_BUDGET = 64;
 
 /** The body of a remote-write request: prompb.WriteRequest, snappy block format. */
 export function encodeRemoteWrite(series: readonly SeriesSamples[]): Uint8Array<ArrayBuffer> {
@@ -143,18 +146,27 @@ export function remoteWriteSender(url: string, timeoutMs = 30_000): SinkSender {
     throw new Error(`remote write to ${endpoint.url} answered ${res.status}: ${text.slice(0, 300)}`);
   };
 
-  /** Sends the series, halving what is refused until the refused samples are alone; returns the samples refused. */
-  const sendHalving = async (series: readonly SeriesSamples[]): Promise<number> => {
+  /**
+   * Sends the series, halving what is refused until the refused samples are
+   * alone (halves in time order: a later half taken first would make the
+   * earlier one out of order); returns the samples refused. `budget` bounds
+   * the requests one refused request may cost: once spent (many refused
+   * samples, say a backfill older than the receiver keeps), a refused part
+   * is given up whole rather than halved further.
+   */
+  const sendHalving = async (series: readonly SeriesSamples[], budget: { requests: number }): Promise<number> => {
+    budget.requests--;
     if (await post(series)) return 0;
+    if (budget.requests <= 0) return sampleCount(series);
     if (series.length > 1) {
       const half = series.length >> 1;
-      return (await sendHalving(series.slice(0, half))) + (await sendHalving(series.slice(half)));
+      return (await sendHalving(series.slice(0, half), budget)) + (await sendHalving(series.slice(half), budget));
     }
     const [s] = series;
     if (s.ms.length <= 1) return s.ms.length;
     const half = s.ms.length >> 1;
     const part = (from: number, to: number): SeriesSamples => ({ labels: s.labels, ms: s.ms.subarray(from, to), values: s.values.subarray(from, to) });
-    return (await sendHalving([part(0, half)])) + (await sendHalving([part(half, s.ms.length)]));
+    return (await sendHalving([part(0, half)], budget)) + (await sendHalving([part(half, s.ms.length)], budget));
   };
 
   return {
@@ -163,7 +175,7 @@ export function remoteWriteSender(url: string, timeoutMs = 30_000): SinkSender {
       let sent = 0;
       let rejected = 0;
       for (const request of requests) {
-        const refused = await sendHalving(request);
+        const refused = await sendHalving(request, { requests: HALVING_BUDGET });
         rejected += refused;
         sent += sampleCount(request) - refused;
       }

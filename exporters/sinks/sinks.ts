@@ -8,7 +8,7 @@
 import type { Engine } from '../../tsdb/engine.js';
 import type { Index } from '../../tsdb/index/index.js';
 import { MetricDirectory } from './metric-directory.js';
-import { questdbClientConfig, questdbSender } from './questdb-sink.js';
+import { questdbClientOptions, questdbSender } from './questdb-sink.js';
 import { remoteWriteSender } from './remote-write-sink.js';
 import { type RunningSink, type SinkSender, startSink } from './sink-runner.js';
 
@@ -25,7 +25,7 @@ export interface SinkSettings {
 export function sinkSenders(s: SinkSettings): Map<string, () => SinkSender> {
   const out = new Map<string, () => SinkSender>();
   if (s.questdbUrl !== '') {
-    questdbClientConfig(s.questdbUrl);
+    questdbClientOptions(s.questdbUrl);
     out.set('questdb', () => questdbSender(s.questdbUrl));
   }
   if (s.remoteWriteUrl !== '') {

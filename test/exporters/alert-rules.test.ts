@@ -57,10 +57,24 @@ describe('alert rules', requires('prometheus'), () => {
     const deadBroker = await freePort();
     const scrapeConfig = join(dir, 'scrape.yml');
     writeFileSync(scrapeConfig, `global: { scrape_interval: 1s, scrape_timeout: 1s }\nscrape_configs:\n  - job_name: dead\n    static_configs: [{ targets: ['127.0.0.1:${deadTarget}'] }]\n`);
+    const deadReceiver = await freePort();
     tally = await startTestServer(
-      { prometheus_scrape_config: scrapeConfig, amqp_url: `amqp://guest:guest@127.0.0.1:${deadBroker}/`, evaluation_interval: 0 },
+      { prometheus_scrape_config: scrapeConfig, amqp_url: `amqp://guest:guest@127.0.0.1:${deadBroker}/`, remote_write_url: `http://127.0.0.1:${deadReceiver}/api/v1/write`, evaluation_interval: 0 },
       { collector: true, alarms: true },
     );
+    // a measure for the sink to send: its receiver does not answer
+    const res = await fetch(`${tally.url}/v1/resource/generic`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'alerted', project_id: 'p', metrics: { 'cpu.util': { archive_policy_name: 'low' } } }),
+    });
+    assert.equal(res.status, 201, await res.text());
+    const write = await fetch(`${tally.url}/v1/resource/generic/alerted/metric/cpu.util/measures`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ timestamp: new Date().toISOString(), value: 1 }]),
+    });
+    assert.equal(write.status, 202, await write.text());
     // The shipped rules wait minutes (`for: 5m` and more) before firing; this copy
     // fires as soon as a condition holds, so that the test takes seconds.
     const rules = readFileSync(RULES, 'utf8').replace(/^(\s+)for: \S+$/gm, '$1for: 0s');
@@ -86,22 +100,24 @@ describe('alert rules', requires('prometheus'), () => {
 
   it('passes promtool check rules', async () => {
     const { stdout } = await promisify(execFile)(PROMTOOL, ['check', 'rules', RULES]);
-    assert.match(stdout, /SUCCESS: 5 rules found/);
+    assert.match(stdout, /SUCCESS: 7 rules found/);
   });
 
-  it('fires TallyScrapeTargetDown and TallyNotificationConsumerDown in Prometheus', async () => {
-    const firing = await waitFor('both alerts firing', async () => {
+  it('fires TallyScrapeTargetDown, TallyNotificationConsumerDown and TallySinkDown in Prometheus', async () => {
+    const expected = ['TallyNotificationConsumerDown', 'TallyScrapeTargetDown', 'TallySinkDown'];
+    const firing = await waitFor('the three alerts firing', async () => {
       const res = await fetch(`${prometheus!.url}/api/v1/alerts`);
       const body = (await res.json()) as { data: { alerts: ApiAlert[] } };
       const alerts = body.data.alerts.filter((a) => a.state === 'firing');
       const names = new Set(alerts.map((a) => a.labels.alertname));
-      return names.has('TallyScrapeTargetDown') && names.has('TallyNotificationConsumerDown') ? alerts : undefined;
+      return expected.every((n) => names.has(n)) ? alerts : undefined;
     });
     const down = firing.find((a) => a.labels.alertname === 'TallyScrapeTargetDown')!;
     assert.equal(down.labels.scrape_job, 'dead');
     assert.equal(down.labels.job, 'tally');
-    // nothing else holds: the store is idle, no alarm notification waits
-    assert.deepEqual(firing.map((a) => a.labels.alertname).sort(), ['TallyNotificationConsumerDown', 'TallyScrapeTargetDown']);
+    assert.equal(firing.find((a) => a.labels.alertname === 'TallySinkDown')!.labels.sink, 'remote_write');
+    // nothing else holds: the store is idle, no alarm notification waits, the sinks' backlog is far from its limit
+    assert.deepEqual(firing.map((a) => a.labels.alertname).sort(), expected);
   });
 
   it('exposes every metric family exporters/README.md lists, and Prometheus has them', async () => {

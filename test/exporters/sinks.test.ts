@@ -25,7 +25,8 @@ const DOWN_UNTIL = 6;
 
 const PROJECT = '9c6b2c4e5d4b4a3f8e1d2c3b4a596877';
 const USER = '1f2e3d4c5b6a47988776655443322110';
-const resourceId = (r: number): string => `vm-${String(r).padStart(3, '0')}`;
+// one id with the characters line protocol escapes
+const resourceId = (r: number): string => (r === 7 ? 'vm 007,zone=a\\b' : `vm-${String(r).padStart(3, '0')}`);
 
 interface Written {
   /** resource's original id (or "metric" for the metric without resource) → ms → value */
@@ -65,7 +66,7 @@ async function writeRound(server: TestServer, w: Written, round: number, t0: num
   await api(server, 'POST', '/v1/batch/resources/metrics/measures', batch);
   await api(server, 'POST', `/v1/metric/${w.standaloneMetricId}/measures`, [{ timestamp: new Date(ms).toISOString(), value: round + 0.5 }]);
   note('metric', ms, round + 0.5);
-  await api(server, 'POST', `/v1/resource/generic/${resourceId(0)}/metric/cpu.util/measures`, [{ timestamp: new Date(ms + 1000).toISOString(), value: -round - 0.5 }]);
+  await api(server, 'POST', `/v1/resource/generic/${encodeURIComponent(resourceId(0))}/metric/cpu.util/measures`, [{ timestamp: new Date(ms + 1000).toISOString(), value: -round - 0.5 }]);
   note(resourceId(0), ms + 1000, -round - 0.5);
 }
 
@@ -171,7 +172,7 @@ describe('sinks', requires('victoria-metrics', 'prometheus'), () => {
 
     // once Prometheus holds recent samples, a measure of 2020 is out of its bounds: refused alone, the rest of its request taken
     const tooOld = async (round: number): Promise<void> => {
-      if (round === 1) await api(server, 'POST', `/v1/resource/generic/${resourceId(5)}/metric/cpu.util/measures`, [{ timestamp: '2020-01-01T00:00:00Z', value: 7 }]);
+      if (round === 1) await api(server, 'POST', `/v1/resource/generic/${encodeURIComponent(resourceId(5))}/metric/cpu.util/measures`, [{ timestamp: '2020-01-01T00:00:00Z', value: 7 }]);
     };
     const w = await writeAcrossRestart(server, 'remote_write', () => prometheus.stop(), async () => void (prometheus = await start()), tooOld);
     assert.equal(await sinkReading(server, 'tally_sink_measures_rejected_total', 'remote_write'), 1);
