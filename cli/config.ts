@@ -79,6 +79,12 @@ export interface Config {
   remote_write_url: string;
   /** what the sinks' backlog may take on disk before the oldest writes are given up (bytes) */
   sink_backlog_max_bytes: number;
+  /** CloudKitty's metrics.yml: what is rated, and how; empty: tally's own (rating/config/metrics.yml, the same metrics as Debian's stock file) */
+  rating_metrics: string;
+  /** the rating period, seconds: what a hashmap price is for (CloudKitty's collect period) */
+  rating_period: number;
+  /** `tally rating`: its own port (CloudKitty's) */
+  rating_port: number;
   /** `tally alarms`: its own port (Aodh's) */
   alarms_port: number;
   /** `tally alarms`: the Gnocchi-compatible API alarms read (tally's, or a real Gnocchi) */
@@ -168,6 +174,9 @@ export const DEFAULTS: Config = {
   questdb_url: '',
   remote_write_url: '',
   sink_backlog_max_bytes: 2 ** 30,
+  rating_metrics: '',
+  rating_period: 3600,
+  rating_port: 8889,
   alarms_port: 8042,
   gnocchi_url: 'http://127.0.0.1:8041',
   gnocchi_auth_mode: 'basic',
@@ -239,6 +248,7 @@ export function loadConfig(options: { file?: string; flags?: Partial<Record<keyo
   for (const key of ['metric_cache_size', 'resource_cache_size', 'keystone_cache_size'] as const) {
     if (!Number.isInteger(config[key]) || config[key] < 1) throw new Error(`config ${key}: expected a whole number of entries, 1 or more, got ${config[key]}`);
   }
+  if (!Number.isInteger(config.rating_period) || config.rating_period < 1) throw new Error(`config rating_period: expected a whole number of seconds, 1 or more, got ${config.rating_period}`);
   if (!/^\d+(kB|MB|GB)$/.test(config.pglite_shared_buffers)) {
     throw new Error(`config pglite_shared_buffers: expected a size such as 16MB (kB, MB or GB), got ${JSON.stringify(config.pglite_shared_buffers)}`);
   }

@@ -78,6 +78,22 @@ export async function main(argv: string[]): Promise<void> {
       ),
     );
 
+  program
+    .command('rating')
+    .description('run CloudKitty\'s rating API alone on its own port (8889, CloudKitty\'s): hashmap rules, summaries, dataframes and totals, rated on demand from the store (with an all-in-one running, share its index through index_url)')
+    .option('--config <file>', 'YAML config file (every key also as TALLY_<KEY>)')
+    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (default 8889)')
+    .option('--data-dir <dir>', 'the store to read (default ./data)')
+    .option('--auth-mode <mode>', 'noauth (default), basic or keystone')
+    .option('--insecure-noauth', INSECURE_NOAUTH_HELP)
+    .action(async (flags: ServerFlags) =>
+      runUntilSignalled(
+        loadConfig({ file: flags.config, flags: { host: flags.host, rating_port: flags.port, data_dir: flags.dataDir, auth_mode: flags.authMode, insecure_noauth: flags.insecureNoauth } }),
+        'rating',
+      ),
+    );
+
   agentCommand(program);
 
   dashboardsCommand(program);

@@ -30,6 +30,8 @@ import { promqlRoutes } from '../promql/http/routes.js';
 import { type SinkSettings, sinkSenders, startSinks } from '../exporters/sinks/sinks.js';
 import { redactedClientConfig } from '../exporters/sinks/questdb-sink.js';
 import { ratingRoutes } from '../rating/api/rating-routes.js';
+import { reportRoutes } from '../rating/api/report-routes.js';
+import { DEFAULT_METRICS_FILE, type MetricConfig, loadMetricsConfig } from '../rating/config/metrics-config.js';
 import { HashMapStore } from '../rating/hashmap/hashmap-store.js';
 import { migrateRating } from '../rating/hashmap/schema.js';
 
@@ -133,6 +135,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
   const scrapeConfig = roles.collector && config.prometheus_scrape_config ? loadScrapeConfig(config.prometheus_scrape_config) : null; // checked before storage opens
   const sinkSettings: SinkSettings = { questdbUrl: config.questdb_url, remoteWriteUrl: config.remote_write_url, maxLogBytes: config.sink_backlog_max_bytes };
   const sinkNames = [...sinkSenders(sinkSettings).keys()];
+  const ratingMetrics = loadRatingMetrics(config);
   return Opened.start(async (opened) => {
     const engine = opened.add(Engine.open({ path: join(config.data_dir, 'tsdb'), metricCacheSize: config.metric_cache_size }), (e) => e.close());
     const index = opened.add(await Index.open(indexTarget(config), { defaults: config.create_default_archive_policies, pglite: { sharedBuffers: config.pglite_shared_buffers } }), (i) => i.close());
@@ -150,9 +153,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
     observeSinks(metrics, engine, sinks.sinks, config.sink_backlog_max_bytes);
     if (alarms) await alarms.register(app, { capabilities: false });
     await app.register(promqlRoutes, { engine, index });
-    // CloudKitty's rating API: the hashmap rules in the index's database
-    await migrateRating(index.sql);
-    await app.register(ratingRoutes, { store: new HashMapStore(index.sql) });
+    await registerRating(app, config, ratingMetrics, index.sql, engine, say);
     // the collector: notifications from RabbitMQ (amqp_url) and over HTTP, into the store in-process; its events fire event alarms
     const collector = roles.collector ? opened.add(await Collector.start(engine, index, { ...collectorOptions(config, say), onEvents: alarms?.onEvents }), (c) => c.stop()) : null;
     if (collector) await app.register(collectorRoutes, { collector });
@@ -180,6 +181,50 @@ export async function startServer(config: Config, say: (line: string) => void = 
     if (sinkNames.includes('questdb')) say(`tally: mirroring every measure stored to QuestDB (${redactedClientConfig(config.questdb_url)})`);
     if (sinkNames.includes('remote_write')) say(`tally: forwarding every series by remote write to ${redactedUrl(config.remote_write_url)}`);
     return { url, app, alarms: alarms ?? undefined, stop: () => opened.close() };
+  });
+}
+
+/** CloudKitty's metrics.yml of rating_metrics, or tally's own; checked before storage opens. */
+function loadRatingMetrics(config: Config): readonly MetricConfig[] {
+  const file = config.rating_metrics || DEFAULT_METRICS_FILE;
+  try {
+    return loadMetricsConfig(file);
+  } catch (err) {
+    throw new Error(`rating_metrics ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** CloudKitty's rating API: the hashmap rules (in the index's database) and the reports, rated from the store on demand. */
+async function registerRating(app: FastifyInstance, config: Config, metrics: readonly MetricConfig[], sql: Sql, engine: Engine, say: (line: string) => void): Promise<void> {
+  await migrateRating(sql);
+  const store = new HashMapStore(sql);
+  await app.register(ratingRoutes, { store });
+  await app.register(reportRoutes, { sql, engine, store, metrics, period: config.rating_period, log: (line) => say(`tally: ${line}`) });
+}
+
+/**
+ * `tally rating`: CloudKitty's rating API alone on its own port (8889,
+ * CloudKitty's), reading the store of data_dir and the index. The embedded
+ * index is one process's: beside a running all-in-one, put the index in
+ * PostgreSQL (index_url), which both then share.
+ */
+export async function startRatingServer(config: Config, say: (line: string) => void = console.log): Promise<RunningServer> {
+  await checkNoauthExposure(config);
+  const authMode = authModeOf(config);
+  const metrics = loadRatingMetrics(config);
+  return Opened.start(async (opened) => {
+    const engine = opened.add(Engine.open({ path: join(config.data_dir, 'tsdb'), metricCacheSize: config.metric_cache_size }), (e) => e.close());
+    const index = opened.add(await Index.open(indexTarget(config), { defaults: config.create_default_archive_policies, pglite: { sharedBuffers: config.pglite_shared_buffers } }), (i) => i.close());
+    const app = opened.add(await createHttpApp(httpConfig(config, authMode)), (a) => a.close());
+    app.get('/healthcheck', async () => ({}));
+    const metricsEndpoint = serveMetrics(app);
+    observeSql(metricsEndpoint, index.sql, 'index');
+    serveHealth(app, [() => (engine.isOpen ? null : 'the time-series store is closed'), sqlAnswers(index.sql, 'index')]);
+    await registerRating(app, config, metrics, index.sql, engine, say);
+    const url = await listen(app, config.host, config.rating_port);
+    say(`tally: CloudKitty rating API listening on ${url} (auth: ${authMode instanceof KeystoneAuth ? `keystone, ${authMode.url}` : authMode}); rating ${metrics.length} metrics of ${config.rating_metrics || 'tally\'s metrics.yml'} by ${config.rating_period} s periods`);
+    say(`tally: reading the store in ${config.data_dir} (index: ${config.index_url ? 'PostgreSQL' : 'embedded PGlite'})`);
+    return { url, app, stop: () => opened.close() };
   });
 }
 
@@ -245,7 +290,7 @@ export async function startAlarmsServer(config: Config, say: (line: string) => v
 }
 
 /** Runs until SIGTERM or SIGINT, then stops gracefully: requests finish, storage is flushed and closed. */
-export async function runUntilSignalled(config: Config, roles?: Roles | 'alarms'): Promise<void> {
-  const server = roles === 'alarms' ? await startAlarmsServer(config) : await startServer(config, console.log, roles);
+export async function runUntilSignalled(config: Config, roles?: Roles | 'alarms' | 'rating'): Promise<void> {
+  const server = roles === 'alarms' ? await startAlarmsServer(config) : roles === 'rating' ? await startRatingServer(config) : await startServer(config, console.log, roles);
   await untilSignalled('tally', () => server.stop());
 }

@@ -108,6 +108,52 @@ export class Decimal {
     return new Decimal(this.negative !== other.negative, this.coefficient * other.coefficient, this.exponent + other.exponent).round();
   }
 
+  /**
+   * Python's Decimal.__truediv__ in the default context: the quotient to 28
+   * digits, and, when it is exact, with the exponent closest to the ideal
+   * one (the dividend's minus the divisor's), so that 900.00 / 3600 is 0.25.
+   */
+  div(other: Decimal): Decimal {
+    if (other.coefficient === 0n) throw new RangeError('division by zero');
+    const negative = this.negative !== other.negative;
+    const ideal = this.exponent - other.exponent;
+    if (this.coefficient === 0n) return new Decimal(negative, 0n, ideal);
+    const shift = other.digits() - this.digits() + PRECISION + 1;
+    let exponent = ideal - shift;
+    let quotient: bigint;
+    let remainder: bigint;
+    if (shift >= 0) {
+      const a = this.coefficient * 10n ** BigInt(shift);
+      quotient = a / other.coefficient;
+      remainder = a % other.coefficient;
+    } else {
+      const b = other.coefficient * 10n ** BigInt(-shift);
+      quotient = this.coefficient / b;
+      remainder = this.coefficient % b;
+    }
+    if (remainder !== 0n) {
+      // a sticky last digit, so that rounding sees "more than half" where there is more
+      if (quotient % 5n === 0n) quotient += 1n;
+    } else {
+      while (exponent < ideal && quotient % 10n === 0n) {
+        quotient /= 10n;
+        exponent++;
+      }
+    }
+    return new Decimal(negative, quotient, exponent).round();
+  }
+
+  /** math.floor or math.ceil of the Decimal: an integer (exponent 0). */
+  integral(mode: 'floor' | 'ceil'): Decimal {
+    if (this.exponent >= 0) return new Decimal(this.negative, this.coefficient * 10n ** BigInt(this.exponent), 0);
+    const divisor = 10n ** BigInt(-this.exponent);
+    let q = this.coefficient / divisor;
+    const inexact = this.coefficient % divisor !== 0n;
+    // toward -infinity (floor) or +infinity (ceil): away from zero on the matching side
+    if (inexact && (mode === 'floor') === this.negative) q++;
+    return new Decimal(this.negative && q !== 0n, q, 0);
+  }
+
   /** Rounds to the context's 28 significant digits, half to even, as every arithmetic result is. */
   private round(): Decimal {
     const excess = this.digits() - PRECISION;

@@ -114,8 +114,9 @@ export async function createHttpApp(config: ApiConfig): Promise<FastifyInstance>
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0];
     const accept = String(request.headers.accept ?? '*/*');
-    // the Prometheus exposition is text (its scrapers ask for text/plain or OpenMetrics)
-    if (path !== '/metrics' && !/application\/json|\*\/\*|application\/\*/.test(accept)) throw new HttpError(406);
+    // the Prometheus exposition is text (its scrapers ask for text/plain or OpenMetrics); a route may answer other types too (config.produces)
+    const produces = (request.routeOptions.config as { produces?: readonly string[] } | undefined)?.produces ?? [];
+    if (path !== '/metrics' && !/application\/json|\*\/\*|application\/\*/.test(accept) && !produces.some((t) => accept.includes(t))) throw new HttpError(406);
     request.baseUrl = baseUrlOf(request, config.trustProxyHeaders ?? false);
     // the version document and the health checks (for load balancers, orchestrators) need no credentials, as /healthcheck in Gnocchi
     if (path === '/' || path === '/healthcheck' || path === '/healthz' || path === '/readyz') return;
