@@ -49,7 +49,8 @@ export const DEBIAN_PACKAGES = {
   'prometheus-libvirt-exporter': "Debian's libvirt exporter, whose names the agent can expose too (the comparison's oracle)",
   'cloudkitty-processor': "CloudKitty 17's processor code: rating usage read from tally and from the real Gnocchi",
   'cloudkitty-api': "CloudKitty 17's API: its hashmap rules, rated dataframes and totals",
-  'python3-cloudkittyclient': 'the cloudkitty CLI reading the totals CloudKitty computed',
+  'python3-cloudkittyclient': 'the cloudkitty CLI reading the totals CloudKitty computed, and against tally\'s own rating API',
+  'python3-openstackclient': '`openstack rating …` against tally\'s rating API',
   'rabbitmq-server': "rabbitmqctl, to watch and drop the broker's queues and connections (the broker itself runs on the machine)",
 } as const satisfies Record<string, string>;
 
