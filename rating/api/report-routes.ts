@@ -11,6 +11,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { pythonJson } from '../../tsdb/api/python-json.js';
+import { pyRepr } from '../../tsdb/python-repr.js';
 import type { Sql } from '../../tsdb/index/sql.js';
 import { DEFAULT_METRICS_FILE, type MetricConfig, SCOPE_KEY, loadMetricsConfig } from '../config/metrics-config.js';
 import { Decimal } from '../decimal.js';
@@ -60,7 +61,11 @@ function timeParam(q: Map<string, string[]>, name: string, v1: boolean): number 
   if (v === undefined || v === '') return null;
   const naive = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/.test(v);
   const ms = Date.parse(naive ? `${v.length === 10 ? `${v}T00:00:00` : v}Z` : v);
-  if (!Number.isFinite(ms)) throw new ApiError(400, `Invalid data: ${name} is not an ISO 8601 date: ${v}`, v1);
+  if (!Number.isFinite(ms)) {
+    // v2 answers as its voluptuous schema does: the query as Python shows it, the check that failed, the key
+    if (!v1) throw new ApiError(400, `Invalid data '${pyRepr(Object.fromEntries(q))}' : expected dt_from_iso (path: '['${name}']')`, false);
+    throw new ApiError(400, `Invalid data: ${name} is not an ISO 8601 date: ${v}`, v1);
+  }
   // CloudKitty drops the microseconds
   return Math.floor(ms / 1000) * US;
 }

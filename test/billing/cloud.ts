@@ -148,12 +148,12 @@ async function send(target: GnocchiTarget, method: string, path: string, body: u
 }
 
 /** Writes the cloud; resolves once every measure is aggregated (aggregates do not refresh). */
-export async function loadCloud(target: GnocchiTarget): Promise<void> {
+export async function loadCloud(target: GnocchiTarget, resources: readonly CloudResource[] = RESOURCES): Promise<void> {
   // tally has Ceilometer's policies from the start (409), the real Gnocchi not
   for (const p of ARCHIVE_POLICIES) await send(target, 'POST', '/v1/archive_policy', p, [201, 409]);
   for (const rt of RESOURCE_TYPES) await send(target, 'POST', '/v1/resource_type', rt, [201]);
   const batch: Record<string, Record<string, { timestamp: string; value: number }[]>> = {};
-  for (const r of RESOURCES) {
+  for (const r of resources) {
     const metrics = Object.fromEntries(Object.keys(r.metrics).map((m) => [m, { archive_policy_name: POLICY_OF[m] ?? 'ceilometer-low' }]));
     await send(target, 'POST', `/v1/resource/${r.type}`, {
       id: r.id, project_id: r.project, user_id: r.user, started_at: iso(r.from), ...(r.until === null ? {} : { ended_at: iso(r.until) }), ...r.attributes, metrics,
@@ -162,5 +162,5 @@ export async function loadCloud(target: GnocchiTarget): Promise<void> {
     batch[r.id] = Object.fromEntries(Object.entries(r.metrics).map(([m, f]) => [m, sampleTimes(r).map((t) => ({ timestamp: iso(t), value: f(t) }))]));
   }
   await send(target, 'POST', '/v1/batch/resources/metrics/measures', batch, [202]);
-  for (const r of RESOURCES) for (const m of Object.keys(r.metrics)) await send(target, 'GET', `/v1/resource/${r.type}/${r.id}/metric/${m}/measures?refresh=true&limit=1`, undefined, [200]);
+  for (const r of resources) for (const m of Object.keys(r.metrics)) await send(target, 'GET', `/v1/resource/${r.type}/${r.id}/metric/${m}/measures?refresh=true&limit=1`, undefined, [200]);
 }

@@ -14,6 +14,8 @@ ck_log() { echo "[cloudkitty $(date +%H:%M:%S)] $*" >&2; }
 # made it the leader of its own process group, so the group is its workers and
 # nothing else.
 ck_stop() {
+    # the InfluxDB of CK_STORAGE=influxdb, if one runs
+    stop_process_group "$CK_DIR/influxd.pid" || true
     stop_process_group "$CK_DIR/api.pid" || return 0
     wait_port_free "$CK_PORT"
 }

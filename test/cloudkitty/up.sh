@@ -46,6 +46,9 @@ CK_METRICS=${CK_METRICS:-/etc/cloudkitty/metrics.yml}
 CK_PERIOD=${CK_PERIOD:-3600}
 CK_FETCHER=${CK_FETCHER:-gnocchi}
 CK_POLICY=${CK_POLICY:-off}
+CK_STORAGE=${CK_STORAGE:-sqlalchemy}
+CK_INFLUX_PORT=${CK_INFLUX_PORT:-$((CK_PORT + 100))}
+case "$CK_STORAGE" in sqlalchemy|influxdb) ;; *) echo "up.sh: CK_STORAGE must be sqlalchemy or influxdb" >&2; exit 1 ;; esac
 case "$CK_POLICY" in off|enforce) ;; *) echo "up.sh: CK_POLICY must be off or enforce" >&2; exit 1 ;; esac
 case "$CK_COLLECTOR" in gnocchi|prometheus) ;; *) echo "up.sh: CK_COLLECTOR must be gnocchi or prometheus" >&2; exit 1 ;; esac
 case "$CK_GNOCCHI_AUTH" in basic|noauth) ;; *) echo "up.sh: CK_GNOCCHI_AUTH must be basic or noauth" >&2; exit 1 ;; esac
@@ -58,9 +61,10 @@ done
 . "$here/../lib/postgres-cluster.sh"
 install_packages /tmp/tally-cloudkitty-apt.log cloudkitty-processor cloudkitty-api python3-cloudkittyclient \
         uwsgi-core uwsgi-plugin-python3 python3-psycopg2 postgresql curl iproute2 \
+        $([ "$CK_STORAGE" = influxdb ] && echo influxdb python3-influxdb) \
     || { tail -20 /tmp/tally-cloudkitty-apt.log >&2; exit 1; }
-# Never leave the stock services enabled: boot would start them (the API on 0.0.0.0:8889).
-for svc in cloudkitty-api cloudkitty-processor; do
+# Never leave the stock services enabled: boot would start them (the API on 0.0.0.0:8889, InfluxDB on 0.0.0.0:8086).
+for svc in cloudkitty-api cloudkitty-processor influxdb; do
     if [ -x "/etc/init.d/$svc" ] && ls /etc/rc*.d/S*"$svc" >/dev/null 2>&1; then
         "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
         update-rc.d "$svc" disable >/dev/null 2>&1 || true
@@ -84,6 +88,37 @@ psql_admin -c "DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='$
 psql_admin -c "DROP DATABASE IF EXISTS $CK_DB WITH (FORCE)"
 psql_admin -c "CREATE DATABASE $CK_DB OWNER $CK_DB"
 cp "$CK_METRICS" "$CK_DIR/metrics.yml"
+
+storage="version = 1
+backend = sqlalchemy"
+if [ "$CK_STORAGE" = influxdb ]; then
+    # storage v2 (what /v2/summary and /v2/dataframes read): a throw-away InfluxDB 1.6 on loopback
+    mkdir -p "$CK_DIR/influx"
+    cat > "$CK_DIR/influxdb.conf" <<INFLUX
+reporting-disabled = true
+bind-address = "127.0.0.1:$((CK_INFLUX_PORT + 1))"
+[meta]
+  dir = "$CK_DIR/influx/meta"
+[data]
+  dir = "$CK_DIR/influx/data"
+  wal-dir = "$CK_DIR/influx/wal"
+  query-log-enabled = false
+[http]
+  bind-address = "127.0.0.1:$CK_INFLUX_PORT"
+  log-enabled = false
+INFLUX
+    setsid /usr/bin/influxd -config "$CK_DIR/influxdb.conf" > "$CK_DIR/log/influxd.out" 2>&1 < /dev/null &
+    echo $! > "$CK_DIR/influxd.pid"
+    await_service "$CK_DIR/influxd.pid" "http://127.0.0.1:$CK_INFLUX_PORT/ping" \
+        || { tail -20 "$CK_DIR/log/influxd.out" >&2; exit 1; }
+    curl -sf -XPOST "http://127.0.0.1:$CK_INFLUX_PORT/query" --data-urlencode 'q=CREATE DATABASE cloudkitty' >/dev/null
+    storage="version = 2
+backend = influxdb
+[storage_influxdb]
+host = 127.0.0.1
+port = $CK_INFLUX_PORT
+database = cloudkitty"
+fi
 
 if [ "$CK_GNOCCHI_AUTH" = basic ]; then
     gnocchi_auth="gnocchi_auth_type = basic
@@ -120,9 +155,8 @@ log_dir = $CK_DIR/log
 [database]
 connection = postgresql+psycopg2://$CK_DB:$CK_DB@127.0.0.1:$pg_port/$CK_DB
 [storage]
-# v2's backends are InfluxDB and Elasticsearch; v1 keeps dataframes in the database
-version = 1
-backend = sqlalchemy
+# v1 keeps dataframes in the database; v2's backends are InfluxDB (CK_STORAGE=influxdb) and Elasticsearch
+$storage
 [collect]
 collector = $CK_COLLECTOR
 period = $CK_PERIOD

@@ -21,6 +21,8 @@ const PYTHON = '/usr/bin/python3';
 
 /** What up.sh needs: `requires(...CLOUDKITTY_NEEDS)` on the tests that start it. */
 export const CLOUDKITTY_NEEDS = ['root', 'cloudkitty-processor', 'cloudkitty-api', 'python3-cloudkittyclient', 'uwsgi-core', 'uwsgi-plugin-python3', 'python3-psycopg2', 'postgresql', 'curl', 'iproute2'] as const satisfies readonly Requirement[];
+/** …and with `storage: 'influxdb'` */
+export const CLOUDKITTY_V2_NEEDS = [...CLOUDKITTY_NEEDS, 'influxdb', 'python3-influxdb'] as const satisfies readonly Requirement[];
 
 export interface CloudKittyOptions {
   /** loopback port of its API (CK_PORT); default 28889 */
@@ -41,6 +43,8 @@ export interface CloudKittyOptions {
   metrics?: string;
   /** the rating period in seconds; default 3600 */
   period?: number;
+  /** where it keeps rated dataframes: storage v1 in its database (default), or v2 in a throw-away InfluxDB (what /v2/summary and /v2/dataframes read) */
+  storage?: 'sqlalchemy' | 'influxdb';
   /** receives the scripts' progress lines; default: dropped */
   log?: (line: string) => void;
 }
@@ -97,6 +101,7 @@ export async function startRealCloudKitty(options: CloudKittyOptions): Promise<R
   set('CK_FETCHER', options.fetcher);
   set('CK_METRICS', options.metrics);
   set('CK_PERIOD', options.period);
+  set('CK_STORAGE', options.storage);
   const out = await runScript(UP, env, log);
   const url = out.trim().split('\n').pop() ?? '';
   if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`up.sh printed no URL: ${JSON.stringify(out)}`);

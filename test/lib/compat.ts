@@ -23,6 +23,7 @@ export const COMPAT_SUITES = {
   'cloudkitty-gnocchi': { title: 'CloudKitty 17 rating from tally vs from Gnocchi 4.4', unit: 'frames agree' },
   'cloudkitty-hashmap-api': { title: 'CloudKitty 17 rating API (hashmap), recorded exchanges replayed', unit: 'exchanges answer alike' },
   'cloudkitty-hashmap-pricing': { title: "CloudKitty 17's HashMap.process vs tally's pricing", unit: 'points priced alike' },
+  'cloudkitty-v2-api': { title: 'CloudKitty 17 v2 summary and dataframes (InfluxDB storage) vs tally rating the same store', unit: 'requests answer alike' },
 } as const satisfies Record<string, { title: string; unit: string }>;
 
 export type CompatSuite = keyof typeof COMPAT_SUITES;

@@ -51,6 +51,8 @@ export const DEBIAN_PACKAGES = {
   'cloudkitty-api': "CloudKitty 17's API: its hashmap rules, rated dataframes and totals",
   'python3-cloudkittyclient': 'the cloudkitty CLI reading the totals CloudKitty computed, and against tally\'s own rating API',
   'python3-openstackclient': '`openstack rating …` against tally\'s rating API',
+  'influxdb': "InfluxDB 1.6, CloudKitty 17's v2 storage: the real /v2/summary and /v2/dataframes to compare tally's with",
+  'python3-influxdb': "CloudKitty 17's InfluxDB client",
   'rabbitmq-server': "rabbitmqctl, to watch and drop the broker's queues and connections (the broker itself runs on the machine)",
 } as const satisfies Record<string, string>;
 
