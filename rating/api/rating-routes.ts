@@ -11,8 +11,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError, sendError } from '../../tsdb/api/http-error.js';
-import { pythonJson } from '../../tsdb/api/python-json.js';
-import type { Decimal } from '../decimal.js';
+import { pythonFloat, pythonJson } from '../../tsdb/api/python-json.js';
+import { Decimal } from '../decimal.js';
+import { type UsagePoint, pricePoint, pricingTable } from '../hashmap/pricing.js';
 import { HashMapError } from '../hashmap/errors.js';
 import type { RuleFilter } from '../hashmap/hashmap-store.js';
 import { MAP_TYPES, type MapType } from '../hashmap/model.js';
@@ -188,6 +189,20 @@ export async function ratingRoutes(app: FastifyInstance, deps: RatingApiDeps): P
     });
     reply.header('location', requestUrl(request));
     return json(reply, null, 302);
+  });
+
+  // an instant quote: what the enabled modules make of usage points now, with the rules no project owns
+  // (CloudKitty asks its processor over the bus; the price is the same function here). Anyone may ask.
+  app.post('/v1/rating/quote', async (request, reply) => {
+    const resources = quoteResources(request.body);
+    const state = await store.moduleState('hashmap');
+    let total = Decimal.int(0);
+    if (state?.enabled !== false) {
+      const table = pricingTable(await store.rules(), null);
+      for (const r of resources) total = total.add(pricePoint(table, r));
+    }
+    // WSME answers a float: 0.5, 2.0
+    return reply.code(200).type('application/json').send(pythonFloat(Number(total.toString())));
   });
 
   // the noop module has no configuration; any other name is no module at all (CloudKitty: 405)
@@ -433,4 +448,29 @@ export async function ratingRoutes(app: FastifyInstance, deps: RatingApiDeps): P
   };
   route('DELETE', '/thresholds/:id', deleteThreshold);
   route('DELETE', '/thresholds', deleteThreshold);
+}
+
+/** A string-valued mapping of a quoted resource's desc (CloudKitty reads only desc.groupby and desc.metadata). */
+function textMap(v: unknown, field: string): Record<string, string> {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw new CkError(400, `Invalid input for field/attribute ${field}. Value: '${JSON.stringify(v)}'. Value should be a mapping`);
+  return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, typeof x === 'string' ? x : JSON.stringify(x)]));
+}
+
+/** The body of POST /v1/rating/quote: {"resources": [{"service", "desc": {"groupby", "metadata"}, "volume"}]}. */
+function quoteResources(body: unknown): UsagePoint[] {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw missingArgument('res_data');
+  const list = (body as { resources?: unknown }).resources;
+  if (!Array.isArray(list)) throw new CkError(400, `Invalid input for field/attribute resources. Value: '${JSON.stringify(list ?? null)}'. Value should be a list`);
+  return list.map((r: unknown, i): UsagePoint => {
+    if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new CkError(400, `Invalid input for field/attribute resources[${i}]. Value should be an object`);
+    const { service, desc, volume } = r as { service?: unknown; desc?: unknown; volume?: unknown };
+    if (typeof service !== 'string' || service === '') throw new CkError(400, `Invalid input for field/attribute resources[${i}].service. Value: '${JSON.stringify(service ?? null)}'. Value should be a service name`);
+    const qty = typeof volume === 'number' ? Decimal.fromNumber(volume) : typeof volume === 'string' ? Decimal.parse(volume) : null;
+    if (qty === null) throw new CkError(400, `Invalid input for field/attribute resources[${i}].volume. Value: '${JSON.stringify(volume ?? null)}'. Value should be a number`);
+    const d = desc === undefined || desc === null ? {} : desc;
+    if (typeof d !== 'object' || Array.isArray(d)) throw new CkError(400, `Invalid input for field/attribute resources[${i}].desc. Value should be a mapping`);
+    const { groupby, metadata } = d as { groupby?: unknown; metadata?: unknown };
+    return { service, qty, groupby: textMap(groupby, `resources[${i}].desc.groupby`), metadata: textMap(metadata, `resources[${i}].desc.metadata`) };
+  });
 }

@@ -54,6 +54,16 @@ test('tally rating serves the rules and reports of a store written by an all-in-
     assert.notEqual(new URL(rating.url).port, new URL(config.gnocchi_url).port);
     const modules = JSON.parse((await send(rating.url, 'GET', '/v1/rating/modules')).text) as { modules: { module_id: string; enabled: boolean }[] };
     assert.ok(modules.modules.some((m) => m.module_id === 'hashmap' && m.enabled));
+    // an instant quote: 2 × the m1.small flat price; an unknown flavor costs nothing; bad input names the field
+    const quote = async (resources: unknown): Promise<{ status: number; text: string }> => {
+      const { status, text } = await send(rating.url, 'POST', '/v1/rating/quote', { resources });
+      return { status, text };
+    };
+    assert.deepEqual(await quote([{ service: 'instance', desc: { metadata: { flavor_name: 'm1.small' } }, volume: '2' }]), { status: 200, text: '0.5' });
+    assert.deepEqual(await quote([{ service: 'instance', desc: { metadata: { flavor_name: 'm9' } }, volume: 1 }]), { status: 200, text: '0.0' });
+    const bad = await quote([{ service: 'instance', volume: 'lots' }]);
+    assert.equal(bad.status, 400);
+    assert.match(bad.text, /resources\[0\]\.volume/);
     const span = `begin=${new Date(T0 * 1000).toISOString().slice(0, 19)}&end=${new Date((T0 + 7200) * 1000).toISOString().slice(0, 19)}`;
     // two instance-hours of m1.small at 0.25
     const total = await send(rating.url, 'GET', `/v1/report/total?${span}`);
