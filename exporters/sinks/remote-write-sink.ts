@@ -138,8 +138,8 @@ export function remoteWriteSender(url: string, timeoutMs = 30_000): SinkSender {
   };
 
   /** Posts the series: true once taken, false when refused (4xx); throws when it should be sent again later. */
-  const post = async (series: readonly SeriesSamples[]): Promise<boolean> => {
-    const res = await fetch(endpoint.url, { method: 'POST', headers: endpoint.headers, body: encodeRemoteWrite(series), signal: AbortSignal.timeout(timeoutMs) });
+  const post = async (series: readonly SeriesSamples[], stop: AbortSignal): Promise<boolean> => {
+    const res = await fetch(endpoint.url, { method: 'POST', headers: endpoint.headers, body: encodeRemoteWrite(series), signal: AbortSignal.any([stop, AbortSignal.timeout(timeoutMs)]) });
     const text = await res.text();
     if (res.ok) return true;
     if (res.status >= 400 && res.status < 500 && res.status !== 429) return false;
@@ -154,28 +154,28 @@ export function remoteWriteSender(url: string, timeoutMs = 30_000): SinkSender {
    * samples, say a backfill older than the receiver keeps), a refused part
    * is given up whole rather than halved further.
    */
-  const sendHalving = async (series: readonly SeriesSamples[], budget: { requests: number }): Promise<number> => {
+  const sendHalving = async (series: readonly SeriesSamples[], budget: { requests: number }, stop: AbortSignal): Promise<number> => {
     budget.requests--;
-    if (await post(series)) return 0;
+    if (await post(series, stop)) return 0;
     if (budget.requests <= 0) return sampleCount(series);
     if (series.length > 1) {
       const half = series.length >> 1;
-      return (await sendHalving(series.slice(0, half), budget)) + (await sendHalving(series.slice(half), budget));
+      return (await sendHalving(series.slice(0, half), budget, stop)) + (await sendHalving(series.slice(half), budget, stop));
     }
     const [s] = series;
     if (s.ms.length <= 1) return s.ms.length;
     const half = s.ms.length >> 1;
     const part = (from: number, to: number): SeriesSamples => ({ labels: s.labels, ms: s.ms.subarray(from, to), values: s.values.subarray(from, to) });
-    return (await sendHalving([part(0, half)], budget)) + (await sendHalving([part(half, s.ms.length)], budget));
+    return (await sendHalving([part(0, half)], budget, stop)) + (await sendHalving([part(half, s.ms.length)], budget, stop));
   };
 
   return {
-    async send(entries: readonly MirrorEntry[], metrics: ReadonlyMap<string, MirroredMetric>): Promise<SendOutcome> {
+    async send(entries: readonly MirrorEntry[], metrics: ReadonlyMap<string, MirroredMetric>, stop: AbortSignal): Promise<SendOutcome> {
       const { requests, skipped } = requestsOf(entries, metrics, labelsOf);
       let sent = 0;
       let rejected = 0;
       for (const request of requests) {
-        const refused = await sendHalving(request, { requests: HALVING_BUDGET });
+        const refused = await sendHalving(request, { requests: HALVING_BUDGET }, stop);
         rejected += refused;
         sent += sampleCount(request) - refused;
       }

@@ -23,7 +23,8 @@ export interface SendOutcome {
 
 /** A receiver: sends the measures of these entries, or throws when they should be sent again later. */
 export interface SinkSender {
-  send(entries: readonly MirrorEntry[], metrics: ReadonlyMap<string, MirroredMetric>): Promise<SendOutcome>;
+  /** `signal` aborts when the sink stops: a send in progress may give up (it is sent again at the next start) */
+  send(entries: readonly MirrorEntry[], metrics: ReadonlyMap<string, MirroredMetric>, signal: AbortSignal): Promise<SendOutcome>;
   close(): Promise<void>;
 }
 
@@ -70,6 +71,7 @@ export function startSink(o: SinkOptions): RunningSink {
   const idleMs = o.idleMs ?? 250;
   const stats = { sent: 0, skipped: 0, rejected: 0, dropped: 0, failures: 0, up: true };
   let stopped = false;
+  const stopping = new AbortController();
   let wake: (() => void) | null = null;
   const pause = (ms: number): Promise<void> =>
     new Promise((resolve) => {
@@ -89,7 +91,7 @@ export function startSink(o: SinkOptions): RunningSink {
     if (entries.length === 0) return false;
     const ids = new Set<string>();
     for (const e of entries) for (const id of e.block.ids) ids.add(id);
-    const outcome = await o.sender.send(entries, await o.directory.describe(ids));
+    const outcome = await o.sender.send(entries, await o.directory.describe(ids), stopping.signal);
     await o.engine.mirror.delivered(o.name, entries[entries.length - 1].seq);
     stats.sent += outcome.sent;
     stats.skipped += outcome.skipped;
@@ -120,6 +122,7 @@ export function startSink(o: SinkOptions): RunningSink {
     stats: () => ({ ...stats }),
     stop: async () => {
       stopped = true;
+      stopping.abort();
       wake?.();
       await loop;
       await o.sender.close();

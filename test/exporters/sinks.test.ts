@@ -14,10 +14,14 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { freePort } from '../helpers/free-port.js';
 import { type Service, startPrometheus, startVictoriaMetrics } from '../helpers/prometheus-services.js';
+import { loadConfig } from '../../cli/config.js';
+import { startServer } from '../../cli/server.js';
 import { type TestServer, startTestServer } from '../helpers/tally-server.js';
 import { requires } from '../lib/requirements.js';
 
 const RESOURCES = 70;
+/** what the helpers below need of a running tally */
+type Served = Pick<TestServer, 'url'>;
 const ROUNDS = 9;
 /** rounds written while the receiver is down */
 const DOWN_FROM = 3;
@@ -34,14 +38,14 @@ interface Written {
   standaloneMetricId: string;
 }
 
-async function api(server: TestServer, method: string, path: string, body?: unknown): Promise<unknown> {
+async function api(server: Served, method: string, path: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${server.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   assert.ok(res.ok, `${method} ${path}: ${res.status} ${text}`);
   return text === '' ? null : JSON.parse(text);
 }
 
-async function createCloud(server: TestServer): Promise<Written> {
+async function createCloud(server: Served): Promise<Written> {
   for (let r = 0; r < RESOURCES; r++) {
     await api(server, 'POST', '/v1/resource/generic', { id: resourceId(r), project_id: PROJECT, user_id: USER, metrics: { 'cpu.util': { archive_policy_name: 'low', unit: '%' } } });
   }
@@ -50,7 +54,7 @@ async function createCloud(server: TestServer): Promise<Written> {
 }
 
 /** One round: every resource's metric in one write (a block), then the standalone metric alone (an entry), then one resource alone. */
-async function writeRound(server: TestServer, w: Written, round: number, t0: number): Promise<void> {
+async function writeRound(server: Served, w: Written, round: number, t0: number): Promise<void> {
   const note = (key: string, ms: number, value: number): void => {
     let m = w.measures.get(key);
     if (!m) w.measures.set(key, (m = new Map()));
@@ -71,7 +75,7 @@ async function writeRound(server: TestServer, w: Written, round: number, t0: num
 }
 
 /** A sink's series on tally's /metrics. */
-async function sinkReading(server: TestServer, name: string, sink: string): Promise<number> {
+async function sinkReading(server: Served, name: string, sink: string): Promise<number> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name}{sink="${sink}"}`));
   assert.ok(line, `${name}{sink="${sink}"} on /metrics`);
@@ -115,6 +119,33 @@ async function writeAcrossRestart(server: TestServer, sink: string, stopReceiver
 
 const total = (w: Written): number => [...w.measures.values()].reduce((n, m) => n + m.size, 0);
 
+/** What VictoriaMetrics holds of the ILP rows, as (resource id or "metric") → ms → value. */
+async function exportedFrom(vm: Service, w: Written): Promise<Map<string, Map<number, number>>> {
+  const exported = await until(
+    'every measure readable in VictoriaMetrics',
+    async () => {
+      const res = await fetch(`${vm.url}/api/v1/export`, { method: 'POST', body: new URLSearchParams({ 'match[]': '{__name__=~"generic_value|metric_value"}' }) });
+      return (await res.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { metric: Record<string, string>; values: number[]; timestamps: number[] });
+    },
+    (lines) => lines.reduce((n, l) => n + new Set(l.timestamps).size, 0) >= total(w),
+  );
+  const got = new Map<string, Map<number, number>>();
+  for (const { metric, values, timestamps } of exported) {
+    let key: string;
+    if (metric.__name__ === 'generic_value') {
+      assert.deepEqual(metric, { __name__: 'generic_value', metric: 'cpu.util', unit: '%', resource_id: metric.resource_id, project_id: PROJECT, user_id: USER });
+      key = metric.resource_id;
+    } else {
+      assert.deepEqual(metric, { __name__: 'metric_value', metric_id: w.standaloneMetricId, unit: 'B' });
+      key = 'metric';
+    }
+    const m = got.get(key) ?? new Map<number, number>();
+    timestamps.forEach((t, i) => m.set(t, values[i]));
+    got.set(key, m);
+  }
+  return got;
+}
+
 describe('sinks', requires('victoria-metrics', 'prometheus'), () => {
   const cleanups: (() => Promise<void> | void)[] = [];
   after(async () => {
@@ -133,31 +164,34 @@ describe('sinks', requires('victoria-metrics', 'prometheus'), () => {
     const w = await writeAcrossRestart(server, 'questdb', () => vm.stop(), async () => void (vm = await startVictoriaMetrics(dir, port)));
 
     // VictoriaMetrics names an ILP row's field <table>_<field>: generic_value, metric_value
-    const exported = await until(
-      'every measure readable in VictoriaMetrics',
-      async () => {
-        const res = await fetch(`${vm.url}/api/v1/export`, { method: 'POST', body: new URLSearchParams({ 'match[]': '{__name__=~"generic_value|metric_value"}' }) });
-        const lines = (await res.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { metric: Record<string, string>; values: number[]; timestamps: number[] });
-        return lines;
-      },
-      (lines) => lines.reduce((n, l) => n + new Set(l.timestamps).size, 0) >= total(w),
-    );
-    const got = new Map<string, Map<number, number>>();
-    for (const { metric, values, timestamps } of exported) {
-      let key: string;
-      if (metric.__name__ === 'generic_value') {
-        assert.deepEqual(metric, { __name__: 'generic_value', metric: 'cpu.util', unit: '%', resource_id: metric.resource_id, project_id: PROJECT, user_id: USER });
-        key = metric.resource_id;
-      } else {
-        assert.deepEqual(metric, { __name__: 'metric_value', metric_id: w.standaloneMetricId, unit: 'B' });
-        key = 'metric';
-      }
-      const m = got.get(key) ?? new Map<number, number>();
-      timestamps.forEach((t, i) => m.set(t, values[i]));
-      got.set(key, m);
-    }
-    assert.deepEqual(got, w.measures, 'every measure, with its time and value');
+    assert.deepEqual(await exportedFrom(vm, w), w.measures, 'every measure, with its time and value');
     assert.ok((await sinkReading(server, 'tally_sink_measures_sent_total', 'questdb')) >= total(w));
+  });
+
+  it('keeps what waits for a receiver across its own restart, and delivers it after (QuestDB sink, VictoriaMetrics)', { timeout: 180_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tally-vm-'));
+    const dataDir = mkdtempSync(join(tmpdir(), 'tally-sink-restart-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => rmSync(dataDir, { recursive: true, force: true }));
+    const port = await freePort();
+    // the receiver is down from the start
+    const config = { ...loadConfig({ env: {} }), port: 0, data_dir: dataDir, log_level: 'warn', processing_interval_ms: 50, evaluation_interval: 0, questdb_url: `http::addr=127.0.0.1:${port};` };
+    let server = await startServer(config, () => undefined, { collector: false });
+    let stopped = false;
+    cleanups.push(() => (stopped ? undefined : server.stop()));
+    const w = await createCloud(server);
+    const t0 = Date.now() - 3 * 2000;
+    for (let round = 0; round < 3; round++) await writeRound(server, w, round, t0);
+    await until('the sink failing', () => sinkReading(server, 'tally_sink_up', 'questdb'), (up) => up === 0);
+    assert.equal(await sinkReading(server, 'tally_sink_backlog_measures', 'questdb'), total(w));
+    await server.stop();
+    stopped = true;
+
+    const vm = await startVictoriaMetrics(dir, port);
+    cleanups.push(() => vm.stop());
+    server = await startServer(config, () => undefined, { collector: false });
+    stopped = false;
+    await until('the backlog drained after the restart', () => sinkReading(server, 'tally_sink_backlog_measures', 'questdb'), (n) => n === 0);
+    assert.deepEqual(await exportedFrom(vm, w), w.measures, 'every measure accepted before the restart');
   });
 
   it('forwards every series to a remote-write receiver across its restart, giving up only what it refuses (Prometheus)', { timeout: 180_000 }, async () => {
