@@ -108,6 +108,36 @@ const thresholdOf = (r: RuleRow): HashMapThreshold => ({
 const MAPPING_COLUMNS = 'mapping_id AS id, value, cost::text AS cost, map_type, service_id, field_id, group_id, tenant_id';
 const THRESHOLD_COLUMNS = 'threshold_id AS id, level::text AS level, cost::text AS cost, map_type, service_id, field_id, group_id, tenant_id';
 
+/** Where a kind of rule lives, and how its update's errors read. */
+interface RuleKind {
+  readonly table: 'hashmap_mapping' | 'hashmap_threshold';
+  readonly idColumn: 'mapping_id' | 'threshold_id';
+  readonly columns: string;
+  /** what a rule is keyed by besides its parent: a mapping's value, a threshold's level */
+  readonly keyColumn: 'value' | 'level';
+  readonly noSuch: (id: string) => Error;
+  readonly exists: (tenantId: string | null, id: string) => Error;
+}
+
+const MAPPINGS: RuleKind = {
+  table: 'hashmap_mapping',
+  idColumn: 'mapping_id',
+  columns: MAPPING_COLUMNS,
+  keyColumn: 'value',
+  noSuch: E.noSuchMapping,
+  // CloudKitty names the last attribute it set in this message: the project
+  exists: (tenantId, id) => E.mappingExists(tenantId, 'Mapping_id', id, tenantId),
+};
+
+const THRESHOLDS: RuleKind = {
+  table: 'hashmap_threshold',
+  idColumn: 'threshold_id',
+  columns: THRESHOLD_COLUMNS,
+  keyColumn: 'level',
+  noSuch: E.noSuchThreshold,
+  exists: (tenantId, id) => E.thresholdExists(tenantId, 'Threshold_id', id, tenantId),
+};
+
 /** CloudKitty's defaults for a module it has no state for; hashmap is on here (see README.md). */
 const MODULE_DEFAULTS: Readonly<Record<string, RatingModuleState>> = {
   hashmap: { name: 'hashmap', enabled: true, priority: 1 },
@@ -302,32 +332,13 @@ export class HashMapStore {
   }
 
   async updateMapping(id: string, update: MappingUpdate): Promise<void> {
-    try {
-      await this.sql.transaction(async (tx) => {
-        const [r] = await tx.query<RuleRow>(`SELECT ${MAPPING_COLUMNS} FROM hashmap_mapping WHERE mapping_id = $1 FOR UPDATE`, [id]);
-        if (!r) throw E.noSuchMapping(id);
-        const current = mappingOf(r);
-        if (current.fieldId && !update.value) throw E.invalid('You must specify a value for a field mapping.');
-        if (update.groupId) await this.getGroupIn(tx, update.groupId);
-        const groupId = update.groupId || current.groupId;
-        const changed =
-          update.value !== current.value || update.type !== current.type || update.cost.compare(current.cost) !== 0 || groupId !== current.groupId || update.tenantId !== current.tenantId;
-        // an update that changes nothing writes nothing (and the row keeps its place)
-        if (!changed) return;
-        await tx.query("UPDATE hashmap_mapping SET value = $2, cost = $3, map_type = $4, group_id = $5, tenant_id = $6, seq = nextval('hashmap_seq') WHERE mapping_id = $1", [
-          id,
-          update.value,
-          update.cost.toPlain(),
-          update.type,
-          groupId,
-          update.tenantId,
-        ]);
-      });
-    } catch (err) {
-      // CloudKitty names the last attribute it set in this message: the project
-      if (isUniqueViolation(err)) throw E.mappingExists(update.tenantId, 'Mapping_id', id, update.tenantId);
-      throw err;
-    }
+    await this.updateRule(MAPPINGS, id, update, {
+      sql: update.value,
+      same: (r) => (r.value ?? null) === update.value,
+      check: (r) => {
+        if (r.field_id && !update.value) throw E.invalid('You must specify a value for a field mapping.');
+      },
+    });
   }
 
   async deleteMapping(id: string): Promise<void> {
@@ -375,27 +386,36 @@ export class HashMapStore {
   }
 
   async updateThreshold(id: string, update: ThresholdUpdate): Promise<void> {
+    await this.updateRule(THRESHOLDS, id, update, { sql: update.level.toPlain(), same: (r) => update.level.compare(decimalOf(r.level ?? '')) === 0 });
+  }
+
+  /**
+   * A mapping's or a threshold's update, in one transaction: the row locked,
+   * CloudKitty's checks, and nothing written (the row keeps its place in
+   * lists) when nothing changes; `key` is the value or level it sets.
+   */
+  private async updateRule(
+    kind: RuleKind,
+    id: string,
+    update: { readonly type: MapType; readonly cost: Decimal; readonly groupId: string | null; readonly tenantId: string | null },
+    key: { readonly sql: string | null; readonly same: (row: RuleRow) => boolean; readonly check?: (row: RuleRow) => void },
+  ): Promise<void> {
     try {
       await this.sql.transaction(async (tx) => {
-        const [r] = await tx.query<RuleRow>(`SELECT ${THRESHOLD_COLUMNS} FROM hashmap_threshold WHERE threshold_id = $1 FOR UPDATE`, [id]);
-        if (!r) throw E.noSuchThreshold(id);
-        const current = thresholdOf(r);
+        const [r] = await tx.query<RuleRow>(`SELECT ${kind.columns} FROM ${kind.table} WHERE ${kind.idColumn} = $1 FOR UPDATE`, [id]);
+        if (!r) throw kind.noSuch(id);
+        key.check?.(r);
         if (update.groupId) await this.getGroupIn(tx, update.groupId);
-        const groupId = update.groupId || current.groupId;
-        const changed =
-          update.level.compare(current.level) !== 0 || update.type !== current.type || update.cost.compare(current.cost) !== 0 || groupId !== current.groupId || update.tenantId !== current.tenantId;
+        const groupId = update.groupId || r.group_id;
+        const changed = !key.same(r) || update.type !== r.map_type || update.cost.compare(decimalOf(r.cost)) !== 0 || groupId !== r.group_id || update.tenantId !== r.tenant_id;
         if (!changed) return;
-        await tx.query("UPDATE hashmap_threshold SET level = $2, cost = $3, map_type = $4, group_id = $5, tenant_id = $6, seq = nextval('hashmap_seq') WHERE threshold_id = $1", [
-          id,
-          update.level.toPlain(),
-          update.cost.toPlain(),
-          update.type,
-          groupId,
-          update.tenantId,
-        ]);
+        await tx.query(
+          `UPDATE ${kind.table} SET ${kind.keyColumn} = $2, cost = $3, map_type = $4, group_id = $5, tenant_id = $6, seq = nextval('hashmap_seq') WHERE ${kind.idColumn} = $1`,
+          [id, key.sql, update.cost.toPlain(), update.type, groupId, update.tenantId],
+        );
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw E.thresholdExists(update.tenantId, 'Threshold_id', id, update.tenantId);
+      if (isUniqueViolation(err)) throw kind.exists(update.tenantId, id);
       throw err;
     }
   }
