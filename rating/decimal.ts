@@ -24,6 +24,11 @@ export class Decimal {
     return new Decimal(negative, coefficient, exponent);
   }
 
+  /** A value rounded to the context's 28 digits, as the result of an operation would be. */
+  static rounded(negative: boolean, coefficient: bigint, exponent: number): Decimal {
+    return new Decimal(negative, coefficient, exponent).round();
+  }
+
   /** An integer, as Python mixes an int into Decimal arithmetic (exponent 0). */
   static int(n: number | bigint): Decimal {
     const b = BigInt(n);

@@ -115,6 +115,26 @@ export function encodeSeries(s: Series, from: number, to: number, base: number, 
   return shared.view();
 }
 
+/**
+ * XORs the bytes of one value that follow its control byte `ctl` (they start
+ * at `data[pos]`) into `bits`, the previous value's two 32-bit halves, low
+ * first; returns the position after them.
+ */
+export function xorValueBytes(data: Uint8Array, pos: number, ctl: number, bits: Uint32Array): number {
+  const trail = ctl >>> 4;
+  const end = trail + (ctl & 15);
+  let xl = 0;
+  let xh = 0;
+  for (let b = trail; b < end; b++) {
+    const byte = data[pos++];
+    if (b < 4) xl |= byte << (b * 8);
+    else xh |= byte << ((b - 4) * 8);
+  }
+  bits[0] ^= xl;
+  bits[1] ^= xh;
+  return pos;
+}
+
 /** Decodes the series block at `at.pos`, appending to `out`; advances `at.pos`. */
 export function readSeries(data: Uint8Array, at: { pos: number }, base: number, unit: number, out: Series): void {
   if (data[at.pos] !== SERIES_VERSION) throw new Error(`series block: unknown version ${data[at.pos]}`);
@@ -140,25 +160,11 @@ export function readSeries(data: Uint8Array, at: { pos: number }, base: number, 
     prevDelta = delta;
     prevK = k;
   }
-  let lo = 0;
-  let hi = 0;
+  u32[0] = 0;
+  u32[1] = 0;
   for (let i = 0; i < n; i++) {
     const ctl = data[pos++];
-    if (ctl !== 0) {
-      const trail = ctl >>> 4;
-      const width = ctl & 15;
-      let xl = 0;
-      let xh = 0;
-      for (let b = trail; b < trail + width; b++) {
-        const byte = data[pos++];
-        if (b < 4) xl |= byte << (b * 8);
-        else xh |= byte << ((b - 4) * 8);
-      }
-      lo = (lo ^ xl) >>> 0;
-      hi = (hi ^ xh) >>> 0;
-    }
-    u32[0] = lo;
-    u32[1] = hi;
+    if (ctl !== 0) pos = xorValueBytes(data, pos, ctl, u32);
     out.values[start + i] = f64[0];
   }
   if (pos > data.length) throw new Error('series block: truncated');

@@ -28,6 +28,7 @@ import { type Series, emptySeries, lowerBound, mergeSeries, reserve, upperBound 
 import { POINTS_PER_SPLIT, splitKey } from './split.js';
 import { WriteKeys } from './write-keys.js';
 import { MirrorLog } from './mirror-log.js';
+import { type RunMode, type RunSeries, readSeriesRuns } from './series-runs.js';
 import { type Micros, US_PER_SECOND } from './time.js';
 
 export type { MeasureBatch, MeasureColumns } from './incoming.js';
@@ -1019,6 +1020,63 @@ export class Engine {
       out.values.copyWithin(first, lo, hi);
     }
     out.length = first + (hi - lo);
+    return first;
+  }
+
+  /**
+   * The points appendPoints gives for [from, to), appended to `out` as runs
+   * (series-runs.ts): consecutive points one granularity apart with the same
+   * value (`equal`), or alike in being 0 or not (`nonzero`, values 0 or 1).
+   * What a reader of a month of mostly constant series needs, without
+   * decoding each point. Returns the index of the first run appended.
+   */
+  appendRuns(metricId: string, method: string, granularity: Micros, from: Micros, to: Micros, mode: RunMode, out: RunSeries): number {
+    const agg = this.aggregationOf(metricId, method, granularity);
+    const g = agg.granularity;
+    const first = out.length;
+    const readSplit = (key: number): void => {
+      const value = this.store.splits.getBinaryFast([metricId, g, key]);
+      if (value === undefined) return;
+      const before = out.length;
+      let found = false;
+      try {
+        forEachSplitColumn(value, (m, block) => {
+          if (found || m !== agg.method) return;
+          found = true;
+          readSeriesRuns(block, key, g, mode, out, first);
+        });
+      } catch {
+        // A damaged split reads as empty, as in read().
+        out.length = before;
+      }
+    };
+    // the splits by their keys, one get each: cheaper than a range cursor for the few a month touches (a cursor past 64)
+    const width = g * POINTS_PER_SPLIT;
+    const firstKey = splitKey(from, g);
+    const lastKey = splitKey(to, g);
+    if (lastKey - firstKey <= 64 * width) for (let key = firstKey; key <= lastKey; key += width) readSplit(key);
+    else for (const key of this.store.splits.getKeys({ start: [metricId, g, firstKey], end: [metricId, g, lastKey + 1] })) readSplit(key[2]);
+    const n = out.length;
+    if (n === first) return first;
+    // the points kept: after the newest point read minus the timespan (as read() counts it), from `from`'s bucket, before `to`
+    let low = Math.floor(from / g) * g;
+    if (agg.timespan !== null) {
+      const cut = out.lasts[n - 1] - agg.timespan;
+      low = Math.max(low, cut + g - (((cut % g) + g) % g));
+    }
+    let w = first;
+    for (let i = first; i < n; i++) {
+      let s = out.starts[i];
+      let l = out.lasts[i];
+      if (s < low) s += Math.ceil((low - s) / g) * g;
+      if (l >= to) l = out.starts[i] + (Math.ceil((to - out.starts[i]) / g) - 1) * g;
+      if (l < s) continue;
+      out.starts[w] = s;
+      out.lasts[w] = l;
+      out.values[w] = out.values[i];
+      w++;
+    }
+    out.length = w;
     return first;
   }
 

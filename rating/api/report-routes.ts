@@ -10,15 +10,15 @@
  * `format=csv` on /v2/dataframes (rating/README.md).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { pythonJson } from '../../tsdb/api/python-json.js';
+import { pythonFloat, pythonJson } from '../../tsdb/api/python-json.js';
 import { pyRepr } from '../../tsdb/python-repr.js';
 import type { Sql } from '../../tsdb/index/sql.js';
 import { DEFAULT_METRICS_FILE, type MetricConfig, SCOPE_KEY, loadMetricsConfig } from '../config/metrics-config.js';
 import { Decimal } from '../decimal.js';
 import type { HashMapStore } from '../hashmap/hashmap-store.js';
+import { expandLines, lineCount, pageOfLines } from '../reports/line-pages.js';
 import { type RatedLine, type RatingSource, rateSpan } from '../reports/rater.js';
 import { matches, summarize, totalCost } from '../reports/summary.js';
-import { pythonFloatRepr } from '../usage/quantity.js';
 import type { UsageEngine } from '../usage/usage-reader.js';
 import { csvTable } from './csv.js';
 
@@ -216,9 +216,9 @@ export async function reportRoutes(app: FastifyInstance, deps: ReportApiDeps): P
     filters.delete('type');
     const lines = (await rate(begin, end, project, types ? new Set(types) : null)).filter((l) => matches(l, filters));
     if (lines.length === 0) throw new ApiError(404, 'No resource found for provided filters.', false);
-    const page = lines.slice(offset, offset + limit);
+    const page = pageOfLines(lines, offset, limit);
     if (q.get('format')?.at(-1) === 'csv' || wantsCsv(request)) return sendCsv(reply, ...traceTable(page));
-    return sendJson(reply, { total: lines.length, dataframes: framesOf(page) });
+    return sendJson(reply, { total: lineCount(lines), dataframes: framesOf(page) });
   });
 
   // -- v1 -------------------------------------------------------------------------
@@ -257,7 +257,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ReportApiDeps): P
     const summary = rows.map((r) => {
       const g = new Map(r.groups);
       const rounded = Number(r.rate.toString()).toFixed(5);
-      return { begin: isoNaive(r.begin), end: isoNaive(r.end), tenant_id: g.get(SCOPE_KEY) || 'ALL', res_type: g.get('type') || 'ALL', rate: r.rate.isZero() ? '0' : pythonFloatRepr(Number(rounded)) };
+      return { begin: isoNaive(r.begin), end: isoNaive(r.end), tenant_id: g.get(SCOPE_KEY) || 'ALL', res_type: g.get('type') || 'ALL', rate: r.rate.isZero() ? '0' : pythonFloat(Number(rounded)) };
     });
     return sendJson(reply, { summary });
   });
@@ -279,7 +279,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ReportApiDeps): P
     const tenant = isAdmin(request) ? asked : project;
     if (!isAdmin(request) && tenant === null) return sendJson(reply, { dataframes: [] });
     const type = q.get('resource_type')?.at(-1);
-    const lines = await rate(begin, end, tenant, type ? new Set([type]) : null);
+    const lines = expandLines(await rate(begin, end, tenant, type ? new Set([type]) : null));
     // one frame per period and type, as CloudKitty lists a stored frame
     const frames = new Map<string, { begin: number; end: number; tenant: string; resources: Record<string, unknown>[] }>();
     for (const l of lines) {

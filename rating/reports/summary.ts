@@ -3,9 +3,12 @@
  * for `/v2/summary` and the v1 reports: a filter on any groupby or metadata
  * key (a key given several values matches any of them), `type` the rated
  * type, `time` one row per rating period; each row is begin, end, qty, rate
- * and the groupby keys' values, rows sorted by those values.
+ * and the groupby keys' values, rows sorted by those values. Sums are exact,
+ * rounded once to 28 digits (exact-sum.ts); a line of several periods counts
+ * once per period.
  */
 import { Decimal } from '../decimal.js';
+import { ExactSum } from './exact-sum.js';
 import type { RatedLine } from './rater.js';
 
 export interface SummaryQuery {
@@ -41,20 +44,21 @@ export function matches(line: RatedLine, filters: ReadonlyMap<string, readonly s
 export function summarize(lines: readonly RatedLine[], q: SummaryQuery): SummaryRow[] {
   const byTime = q.groupby.includes('time');
   const keys = [...new Set(q.groupby.filter((g) => g !== 'time'))];
-  const rows = new Map<string, { begin: number; end: number; qty: Decimal; rate: Decimal; groups: [string, string][] }>();
+  const rows = new Map<string, { begin: number; end: number; qty: ExactSum; rate: ExactSum; groups: [string, string][] }>();
+  const add = (line: RatedLine, begin: number, end: number, times: number): void => {
+    const groups = keys.map((k) => [k, lineValue(line, k)] as [string, string]);
+    const key = JSON.stringify([byTime ? begin : 0, groups]);
+    let row = rows.get(key);
+    if (!row) rows.set(key, (row = { begin: byTime ? begin : q.begin, end: byTime ? end : q.end, qty: new ExactSum(), rate: new ExactSum(), groups }));
+    row.qty.add(line.qty, times);
+    row.rate.add(line.cost, times);
+  };
   for (const line of lines) {
     if (!matches(line, q.filters)) continue;
-    const groups = keys.map((k) => [k, lineValue(line, k)] as [string, string]);
-    const key = JSON.stringify([byTime ? line.begin : 0, groups]);
-    const row = rows.get(key);
-    if (row) {
-      row.qty = row.qty.add(line.qty);
-      row.rate = row.rate.add(line.cost);
-    } else {
-      rows.set(key, { begin: byTime ? line.begin : q.begin, end: byTime ? line.end : q.end, qty: line.qty, rate: line.cost, groups });
-    }
+    if (!byTime) add(line, line.begin, line.end, line.periods);
+    else for (let k = 0, width = line.end - line.begin; k < line.periods; k++) add(line, line.begin + k * width, line.end + k * width, 1);
   }
-  const out = [...rows.values()];
+  const out: SummaryRow[] = [...rows.values()].map((r) => ({ begin: r.begin, end: r.end, qty: r.qty.value()!, rate: r.rate.value()!, groups: r.groups }));
   out.sort((a, b) => {
     for (let i = 0; i < a.groups.length; i++) {
       const c = a.groups[i][1] < b.groups[i][1] ? -1 : a.groups[i][1] > b.groups[i][1] ? 1 : 0;
@@ -67,7 +71,7 @@ export function summarize(lines: readonly RatedLine[], q: SummaryQuery): Summary
 
 /** The sum of the lines' costs (0 with none). */
 export function totalCost(lines: readonly RatedLine[]): Decimal {
-  let sum = Decimal.int(0);
-  for (const l of lines) sum = sum.add(l.cost);
-  return sum;
+  const sum = new ExactSum(Decimal.int(0));
+  for (const l of lines) sum.add(l.cost, l.periods);
+  return sum.value()!;
 }

@@ -6,25 +6,11 @@
  * CloudKitty's DataPoint does, so that quantities and prices agree to the
  * digit with what CloudKitty stores.
  */
+import { pythonFloat } from '../../tsdb/api/python-json.js';
 import { Decimal } from '../decimal.js';
 import type { MetricConfig } from '../config/metrics-config.js';
 
-/** Python's repr of a float (what str() gives): 1.0, 0.5, 1e+16, 1.5e-07. */
-export function pythonFloatRepr(x: number): string {
-  if (Number.isInteger(x) && Math.abs(x) < 1e16) return x.toFixed(1);
-  const s = String(x);
-  const m = /^(-?[\d.]+)e([+-])(\d+)$/.exec(s);
-  if (m) return `${m[1]}e${m[2]}${m[3].padStart(2, '0')}`;
-  // JavaScript writes 1e-7 as "1e-7" and 0.000001 plainly, as Python does from 1e-4 on
-  if (Math.abs(x) < 1e-4 && x !== 0) {
-    const e = x.toExponential();
-    const [mant, exp] = e.split('e');
-    return `${mant}e${exp[0]}${exp.slice(1).padStart(2, '0')}`;
-  }
-  return s;
-}
-
-const fromFloat = (x: number): Decimal => Decimal.parse(pythonFloatRepr(x)) ?? Decimal.int(0);
+const fromFloat = (x: number): Decimal => Decimal.parse(pythonFloat(x)) ?? Decimal.int(0);
 
 export function quantityOf(metric: MetricConfig, value: number): Decimal {
   const converted = Decimal.fromNumber(value).mul(metric.factor).add(metric.offset);
@@ -46,9 +32,10 @@ export function quantityOf(metric: MetricConfig, value: number): Decimal {
   }
 }
 
-/** A cache of quantities by measured value, for one metric: a series repeats few values. */
+/** A cache of quantities (and their text, a key of prices) by measured value, for one metric: a series repeats few values. */
 export class QuantityCache {
   private readonly cache = new Map<number, Decimal>();
+  private readonly texts = new Map<Decimal, string>();
   constructor(private readonly metric: MetricConfig) {}
 
   of(value: number): Decimal {
@@ -58,5 +45,15 @@ export class QuantityCache {
       if (this.cache.size < 100_000) this.cache.set(value, q);
     }
     return q;
+  }
+
+  /** The quantity's str(): computed once per cached quantity. */
+  textOf(quantity: Decimal): string {
+    let t = this.texts.get(quantity);
+    if (t === undefined) {
+      t = quantity.toString();
+      if (this.texts.size < 100_000) this.texts.set(quantity, t);
+    }
+    return t;
   }
 }

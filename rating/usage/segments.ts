@@ -15,9 +15,13 @@
  *   revision read also stands for the time before it (a resource created
  *   through the API after it started).
  * - Stretches are cut at period boundaries (multiples of the period since
- *   the epoch), so that each belongs to one rated frame.
+ *   the epoch), so that each belongs to one rated frame; consecutive whole
+ *   periods at one level under one revision come out as one run.
  *
- * Plain loops over typed arrays: this runs for every resource of a month.
+ * Consecutive points of the same level whose stretches touch are one
+ * stretch: a month of 300 s points held constant is a handful of calls,
+ * not 8,640. Plain loops over typed arrays: this runs for every resource
+ * of a month.
  */
 
 export interface Lifetime {
@@ -27,8 +31,12 @@ export interface Lifetime {
   readonly endedAt: number | null;
 }
 
-/** Receives a stretch: [from, to) in µs, the revision's index, the period's start, the level. */
-export type SegmentSink = (from: number, to: number, revision: number, periodStart: number, value: number) => void;
+/**
+ * Receives `periods` consecutive periods from `periodStart`, each held
+ * `micros` µs by the revision's index at the level of `value` (periods > 1
+ * only for whole periods).
+ */
+export type SegmentSink = (periodStart: number, periods: number, micros: number, revision: number, value: number) => void;
 
 export interface SegmentWindow {
   /** the rated span, µs */
@@ -41,18 +49,29 @@ export interface SegmentWindow {
 }
 
 /**
- * Emits the stretches of one resource's metric. `ts`/`values` are the stored
- * points (µs), sorted, `length` of them; `revisionStarts` the start of each
- * revision after the first (µs, sorted), `granularity` the series' (µs).
+ * How two stored values compare as levels: `value`, equal when equal;
+ * `zero`, equal when both are 0 or both are not (NUMBOOL and NOTNUMBOOL
+ * without offset, where the level says only that).
+ */
+export type LevelClass = 'value' | 'zero';
+
+/**
+ * Emits the stretches of one resource's metric. The stored points come as
+ * runs (tsdb/series-runs.ts): run i is points from `starts[i]` to `lasts[i]`
+ * (µs), one granularity apart, all at `values[i]`, `length` runs in time
+ * order; `revisionStarts` the start of each revision after the first (µs,
+ * sorted), `granularity` the series' (µs).
  */
 export function segments(
   window: SegmentWindow,
   life: Lifetime,
-  ts: Float64Array,
+  starts: Float64Array,
+  lasts: Float64Array,
   values: Float64Array,
   length: number,
   granularity: number,
   revisionStarts: readonly number[],
+  levels: LevelClass,
   sink: SegmentSink,
 ): void {
   if (length === 0) return;
@@ -60,25 +79,50 @@ export function segments(
   const hi = Math.min(window.end, life.endedAt ?? window.now);
   const hold = Math.max(2 * granularity, window.period);
   if (hi <= lo) return;
-  const period = window.period;
-  let revision = 0;
-  for (let i = 0; i < length; i++) {
-    // point i covers [from, to)
-    let from = i === 0 ? ts[i] - hold : ts[i];
-    let to = i + 1 < length ? Math.min(ts[i + 1], ts[i] + hold) : ts[i] + hold;
-    if (to <= lo) continue;
-    if (from >= hi) break;
-    if (from < lo) from = lo;
-    if (to > hi) to = hi;
-    const value = values[i];
-    // cut at revision changes and period boundaries
-    while (from < to) {
-      while (revision < revisionStarts.length && revisionStarts[revision] <= from) revision++;
+  const byZero = levels === 'zero';
+  const state = { revision: 0 };
+  // the open stretch: [from, to) at value; a run's points are one granularity apart, within a hold of each other
+  let from = starts[0] - hold;
+  let to = length > 1 ? Math.min(starts[1], lasts[0] + hold) : lasts[0] + hold;
+  let value = values[0];
+  for (let i = 1; i < length; i++) {
+    const v = values[i];
+    const same = byZero ? (v === 0) === (value === 0) : v === value;
+    // run i continues the stretch when it has the same level and the stretch reached it
+    const end = i + 1 < length ? Math.min(starts[i + 1], lasts[i] + hold) : lasts[i] + hold;
+    if (same && to === starts[i]) {
+      to = end;
+      continue;
+    }
+    if (to > lo && from < hi) cut(Math.max(from, lo), Math.min(to, hi), value, window.period, revisionStarts, state, sink);
+    if (starts[i] >= hi) return;
+    from = starts[i];
+    to = end;
+    value = v;
+  }
+  if (to > lo && from < hi) cut(Math.max(from, lo), Math.min(to, hi), value, window.period, revisionStarts, state, sink);
+}
+
+/** Cuts [from, to) at revision changes and period boundaries; `state.revision` moves forward only (stretches come in time order). */
+function cut(from: number, to: number, value: number, period: number, revisionStarts: readonly number[], state: { revision: number }, sink: SegmentSink): void {
+  let revision = state.revision;
+  while (from < to) {
+    while (revision < revisionStarts.length && revisionStarts[revision] <= from) revision++;
+    let stop = to;
+    if (revision < revisionStarts.length && revisionStarts[revision] < stop) stop = revisionStarts[revision];
+    // [from, stop): one revision; a partial period, whole periods, a partial period
+    while (from < stop) {
       const periodStart = Math.floor(from / period) * period;
-      let cut = Math.min(to, periodStart + period);
-      if (revision < revisionStarts.length && revisionStarts[revision] < cut) cut = revisionStarts[revision];
-      sink(from, cut, revision, periodStart, value);
-      from = cut;
+      if (from === periodStart && stop - from >= period) {
+        const whole = Math.floor((stop - from) / period);
+        sink(periodStart, whole, period, revision, value);
+        from += whole * period;
+        continue;
+      }
+      const c = Math.min(stop, periodStart + period);
+      sink(periodStart, 1, c - from, revision, value);
+      from = c;
     }
   }
+  state.revision = revision;
 }
