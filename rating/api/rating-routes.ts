@@ -234,21 +234,29 @@ export async function ratingRoutes(app: FastifyInstance, deps: RatingApiDeps): P
     return json(reply, MAP_TYPES);
   });
 
+  /** The list, one, and creation routes of services and of groups: rows of a unique name. */
+  function namedRoutes<T>(path: '/services' | '/groups', o: { listKey: string; bodyArg: string; attrs: readonly AttrDef[]; list: () => Promise<T[]>; get: (id: string) => Promise<T>; create: (name: string) => Promise<T>; idOf: (row: T) => string; json: (row: T) => unknown }): void {
+    route('GET', path, async (request, reply) => {
+      noQuery(request);
+      return json(reply, { [o.listKey]: (await o.list()).map(o.json) });
+    });
+    route('GET', `${path}/:id`, async (request, reply) => {
+      noQuery(request);
+      return json(reply, o.json(await o.get(id(request))));
+    });
+    route('POST', path, async (request, reply) => {
+      const body = readBody(request.body, o.bodyArg, o.attrs);
+      const name = text(body.get('name'));
+      if (name === null) throw invalidInput('name', undefined, 'Mandatory field missing.');
+      const row = await o.create(name);
+      return created(request, reply, o.idOf(row), o.json(row));
+    });
+  }
+
   // services
-  route('GET', '/services', async (request, reply) => {
-    noQuery(request);
-    return json(reply, { services: (await store.listServices()).map(serviceJson) });
-  });
-  route('GET', '/services/:id', async (request, reply) => {
-    noQuery(request);
-    return json(reply, serviceJson(await store.getService(id(request))));
-  });
-  route('POST', '/services', async (request, reply) => {
-    const body = readBody(request.body, 'service_data', SERVICE);
-    const name = text(body.get('name'));
-    if (name === null) throw invalidInput('name', undefined, 'Mandatory field missing.');
-    const service = await store.createService(name);
-    return created(request, reply, service.serviceId, serviceJson(service));
+  namedRoutes('/services', {
+    listKey: 'services', bodyArg: 'service_data', attrs: SERVICE, json: serviceJson, idOf: (r) => r.serviceId,
+    list: () => store.listServices(), get: (i) => store.getService(i), create: (n) => store.createService(n),
   });
   const deleteService = async (request: FastifyRequest, reply: FastifyReply) => {
     await store.deleteService(deleteArgs(request, 'service_id').id);
@@ -292,20 +300,9 @@ export async function ratingRoutes(app: FastifyInstance, deps: RatingApiDeps): P
   route('DELETE', '/fields', deleteField);
 
   // groups
-  route('GET', '/groups', async (request, reply) => {
-    noQuery(request);
-    return json(reply, { groups: (await store.listGroups()).map(groupJson) });
-  });
-  route('GET', '/groups/:id', async (request, reply) => {
-    noQuery(request);
-    return json(reply, groupJson(await store.getGroup(id(request))));
-  });
-  route('POST', '/groups', async (request, reply) => {
-    const body = readBody(request.body, 'group_data', GROUP);
-    const name = text(body.get('name'));
-    if (name === null) throw invalidInput('name', undefined, 'Mandatory field missing.');
-    const group = await store.createGroup(name);
-    return created(request, reply, group.groupId, groupJson(group));
+  namedRoutes('/groups', {
+    listKey: 'groups', bodyArg: 'group_data', attrs: GROUP, json: groupJson, idOf: (r) => r.groupId,
+    list: () => store.listGroups(), get: (i) => store.getGroup(i), create: (n) => store.createGroup(n),
   });
   const deleteGroup = async (request: FastifyRequest, reply: FastifyReply) => {
     const { id: groupId, body } = deleteArgs(request, 'group_id', ['recursive']);

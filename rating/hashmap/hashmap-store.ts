@@ -108,6 +108,17 @@ const thresholdOf = (r: RuleRow): HashMapThreshold => ({
 const MAPPING_COLUMNS = 'mapping_id AS id, value, cost::text AS cost, map_type, service_id, field_id, group_id, tenant_id';
 const THRESHOLD_COLUMNS = 'threshold_id AS id, level::text AS level, cost::text AS cost, map_type, service_id, field_id, group_id, tenant_id';
 
+/** Where services or groups live, and how their errors read. */
+interface NamedKind {
+  readonly table: 'hashmap_service' | 'hashmap_group';
+  readonly idColumn: 'service_id' | 'group_id';
+  readonly noSuch: (id: string) => Error;
+  readonly exists: (name: string, id: string) => Error;
+}
+
+const SERVICES: NamedKind = { table: 'hashmap_service', idColumn: 'service_id', noSuch: E.noSuchService, exists: E.serviceExists };
+const GROUPS: NamedKind = { table: 'hashmap_group', idColumn: 'group_id', noSuch: E.noSuchGroup, exists: E.groupExists };
+
 /** Where a kind of rule lives, and how its update's errors read. */
 interface RuleKind {
   readonly table: 'hashmap_mapping' | 'hashmap_threshold';
@@ -166,26 +177,15 @@ export class HashMapStore {
   // -- services
 
   async listServices(): Promise<HashMapService[]> {
-    const rows = await this.sql.query<{ service_id: string; name: string }>('SELECT service_id, name FROM hashmap_service ORDER BY seq');
-    return rows.map((r) => ({ serviceId: r.service_id, name: r.name }));
+    return (await this.listNamed(SERVICES)).map((r) => ({ serviceId: r.id, name: r.name }));
   }
 
   async getService(id: string): Promise<HashMapService> {
-    const [r] = await this.sql.query<{ name: string }>('SELECT name FROM hashmap_service WHERE service_id = $1', [id]);
-    if (!r) throw E.noSuchService(id);
-    return { serviceId: id, name: r.name };
+    return { serviceId: id, name: await this.nameOf(SERVICES, id) };
   }
 
   async createService(name: string): Promise<HashMapService> {
-    const serviceId = randomUUID();
-    try {
-      await this.sql.query('INSERT INTO hashmap_service (service_id, name) VALUES ($1, $2)', [serviceId, name]);
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-      const [existing] = await this.sql.query<{ service_id: string }>('SELECT service_id FROM hashmap_service WHERE name = $1', [name]);
-      throw E.serviceExists(name, existing?.service_id ?? '');
-    }
-    return { serviceId, name };
+    return { serviceId: await this.createNamed(SERVICES, name), name };
   }
 
   /** Its fields and every rule of the service and of its fields go with it. */
@@ -231,26 +231,40 @@ export class HashMapStore {
   // -- groups
 
   async listGroups(): Promise<HashMapGroup[]> {
-    const rows = await this.sql.query<{ group_id: string; name: string }>('SELECT group_id, name FROM hashmap_group ORDER BY seq');
-    return rows.map((r) => ({ groupId: r.group_id, name: r.name }));
+    return (await this.listNamed(GROUPS)).map((r) => ({ groupId: r.id, name: r.name }));
   }
 
   async getGroup(id: string): Promise<HashMapGroup> {
-    const [r] = await this.sql.query<{ name: string }>('SELECT name FROM hashmap_group WHERE group_id = $1', [id]);
-    if (!r) throw E.noSuchGroup(id);
-    return { groupId: id, name: r.name };
+    return { groupId: id, name: await this.nameOf(GROUPS, id) };
   }
 
   async createGroup(name: string): Promise<HashMapGroup> {
-    const groupId = randomUUID();
+    return { groupId: await this.createNamed(GROUPS, name), name };
+  }
+
+  // -- services and groups alike: rows of a unique name
+
+  private async listNamed(kind: NamedKind): Promise<{ id: string; name: string }[]> {
+    return this.sql.query<{ id: string; name: string }>(`SELECT ${kind.idColumn} AS id, name FROM ${kind.table} ORDER BY seq`);
+  }
+
+  private async nameOf(kind: NamedKind, id: string): Promise<string> {
+    const [r] = await this.sql.query<{ name: string }>(`SELECT name FROM ${kind.table} WHERE ${kind.idColumn} = $1`, [id]);
+    if (!r) throw kind.noSuch(id);
+    return r.name;
+  }
+
+  /** The new row's id; a name taken is CloudKitty's conflict, naming the row that has it. */
+  private async createNamed(kind: NamedKind, name: string): Promise<string> {
+    const id = randomUUID();
     try {
-      await this.sql.query('INSERT INTO hashmap_group (group_id, name) VALUES ($1, $2)', [groupId, name]);
+      await this.sql.query(`INSERT INTO ${kind.table} (${kind.idColumn}, name) VALUES ($1, $2)`, [id, name]);
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
-      const [existing] = await this.sql.query<{ group_id: string }>('SELECT group_id FROM hashmap_group WHERE name = $1', [name]);
-      throw E.groupExists(name, existing?.group_id ?? '');
+      const [existing] = await this.sql.query<{ id: string }>(`SELECT ${kind.idColumn} AS id FROM ${kind.table} WHERE name = $1`, [name]);
+      throw kind.exists(name, existing?.id ?? '');
     }
-    return { groupId, name };
+    return id;
   }
 
   /**
