@@ -127,6 +127,8 @@ interface RuleKind {
   /** what a rule is keyed by besides its parent: a mapping's value, a threshold's level */
   readonly keyColumn: 'value' | 'level';
   readonly noSuch: (id: string) => Error;
+  readonly hasNoGroup: (id: string) => Error;
+  /** an update's duplicate */
   readonly exists: (tenantId: string | null, id: string) => Error;
 }
 
@@ -136,6 +138,7 @@ const MAPPINGS: RuleKind = {
   columns: MAPPING_COLUMNS,
   keyColumn: 'value',
   noSuch: E.noSuchMapping,
+  hasNoGroup: E.mappingHasNoGroup,
   // CloudKitty names the last attribute it set in this message: the project
   exists: (tenantId, id) => E.mappingExists(tenantId, 'Mapping_id', id, tenantId),
 };
@@ -146,6 +149,7 @@ const THRESHOLDS: RuleKind = {
   columns: THRESHOLD_COLUMNS,
   keyColumn: 'level',
   noSuch: E.noSuchThreshold,
+  hasNoGroup: E.thresholdHasNoGroup,
   exists: (tenantId, id) => E.thresholdExists(tenantId, 'Threshold_id', id, tenantId),
 };
 
@@ -315,34 +319,19 @@ export class HashMapStore {
   }
 
   async listMappings(filter: RuleFilter): Promise<HashMapMapping[]> {
-    const params: unknown[] = [];
-    const rows = await this.sql.query<RuleRow>(`SELECT ${MAPPING_COLUMNS} FROM hashmap_mapping WHERE ${this.filterSql(filter, params)} ORDER BY seq`, params);
-    return rows.map(mappingOf);
+    return (await this.ruleRows(MAPPINGS, filter)).map(mappingOf);
   }
 
   async getMapping(id: string): Promise<HashMapMapping> {
-    const [r] = await this.sql.query<RuleRow>(`SELECT ${MAPPING_COLUMNS} FROM hashmap_mapping WHERE mapping_id = $1`, [id]);
-    if (!r) throw E.noSuchMapping(id);
-    return mappingOf(r);
+    return mappingOf(await this.ruleRow(MAPPINGS, id));
   }
 
   async createMapping(input: MappingInput): Promise<HashMapMapping> {
     HashMapStore.checkOneParent(input);
     if (input.value && input.serviceId) throw E.invalid("You can't specify a value and a service_id.");
     if (!input.value && input.fieldId) throw E.invalid('You must specify a value for a field mapping.');
-    await this.checkParents(input);
-    const mappingId = randomUUID();
-    try {
-      await this.sql.query(
-        'INSERT INTO hashmap_mapping (mapping_id, value, cost, map_type, service_id, field_id, group_id, tenant_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-        [mappingId, input.value, input.cost.toPlain(), input.type, input.serviceId, input.fieldId, input.groupId, input.tenantId],
-      );
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-      const [parentType, parentId] = input.fieldId ? ['field', input.fieldId] : ['service', input.serviceId ?? ''];
-      throw E.mappingExists(input.value, parentType, parentId, input.tenantId);
-    }
-    return this.getMapping(mappingId);
+    const id = await this.insertRule(MAPPINGS, input, input.value, (parentType, parentId) => E.mappingExists(input.value, parentType, parentId, input.tenantId));
+    return this.getMapping(id);
   }
 
   async updateMapping(id: string, update: MappingUpdate): Promise<void> {
@@ -356,51 +345,81 @@ export class HashMapStore {
   }
 
   async deleteMapping(id: string): Promise<void> {
-    const rows = await this.sql.query('DELETE FROM hashmap_mapping WHERE mapping_id = $1 RETURNING mapping_id', [id]);
-    if (rows.length === 0) throw E.noSuchMapping(id);
+    await this.deleteRule(MAPPINGS, id);
   }
 
   async groupOfMapping(id: string): Promise<HashMapGroup> {
-    const [r] = await this.sql.query<{ group_id: string; name: string }>(
-      'SELECT g.group_id, g.name FROM hashmap_mapping m JOIN hashmap_group g ON g.group_id = m.group_id WHERE m.mapping_id = $1',
-      [id],
-    );
-    if (!r) throw E.mappingHasNoGroup(id);
-    return { groupId: r.group_id, name: r.name };
+    return this.groupOfRule(MAPPINGS, id);
   }
 
   async listThresholds(filter: RuleFilter): Promise<HashMapThreshold[]> {
-    const params: unknown[] = [];
-    const rows = await this.sql.query<RuleRow>(`SELECT ${THRESHOLD_COLUMNS} FROM hashmap_threshold WHERE ${this.filterSql(filter, params)} ORDER BY seq`, params);
-    return rows.map(thresholdOf);
+    return (await this.ruleRows(THRESHOLDS, filter)).map(thresholdOf);
   }
 
   async getThreshold(id: string): Promise<HashMapThreshold> {
-    const [r] = await this.sql.query<RuleRow>(`SELECT ${THRESHOLD_COLUMNS} FROM hashmap_threshold WHERE threshold_id = $1`, [id]);
-    if (!r) throw E.noSuchThreshold(id);
-    return thresholdOf(r);
+    return thresholdOf(await this.ruleRow(THRESHOLDS, id));
   }
 
   async createThreshold(input: ThresholdInput): Promise<HashMapThreshold> {
     HashMapStore.checkOneParent(input);
-    await this.checkParents(input);
-    const thresholdId = randomUUID();
-    try {
-      await this.sql.query(
-        'INSERT INTO hashmap_threshold (threshold_id, level, cost, map_type, service_id, field_id, group_id, tenant_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-        [thresholdId, input.level.toPlain(), input.cost.toPlain(), input.type, input.serviceId, input.fieldId, input.groupId, input.tenantId],
-      );
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-      const [parentType, parentId] = input.fieldId ? ['field', input.fieldId] : ['service', input.serviceId ?? ''];
-      // CloudKitty leaves the project out of this message
-      throw E.thresholdExists(input.levelShown, parentType, parentId, null);
-    }
-    return this.getThreshold(thresholdId);
+    // CloudKitty leaves the project out of this message, and shows the level as the client typed it
+    const id = await this.insertRule(THRESHOLDS, input, input.level.toPlain(), (parentType, parentId) => E.thresholdExists(input.levelShown, parentType, parentId, null));
+    return this.getThreshold(id);
   }
 
   async updateThreshold(id: string, update: ThresholdUpdate): Promise<void> {
     await this.updateRule(THRESHOLDS, id, update, { sql: update.level.toPlain(), same: (r) => update.level.compare(decimalOf(r.level ?? '')) === 0 });
+  }
+
+  async deleteThreshold(id: string): Promise<void> {
+    await this.deleteRule(THRESHOLDS, id);
+  }
+
+  async groupOfThreshold(id: string): Promise<HashMapGroup> {
+    return this.groupOfRule(THRESHOLDS, id);
+  }
+
+  // -- mappings and thresholds alike
+
+  private async ruleRows(kind: RuleKind, filter: RuleFilter): Promise<RuleRow[]> {
+    const params: unknown[] = [];
+    return this.sql.query<RuleRow>(`SELECT ${kind.columns} FROM ${kind.table} WHERE ${this.filterSql(filter, params)} ORDER BY seq`, params);
+  }
+
+  private async ruleRow(kind: RuleKind, id: string): Promise<RuleRow> {
+    const [r] = await this.sql.query<RuleRow>(`SELECT ${kind.columns} FROM ${kind.table} WHERE ${kind.idColumn} = $1`, [id]);
+    if (!r) throw kind.noSuch(id);
+    return r;
+  }
+
+  /** A new rule after its parents' checks; `key` its value or level; a duplicate is `exists(parent type, parent id)`. */
+  private async insertRule(kind: RuleKind, input: MappingInput | ThresholdInput, key: string | null, exists: (parentType: string, parentId: string) => Error): Promise<string> {
+    await this.checkParents(input);
+    const id = randomUUID();
+    try {
+      await this.sql.query(
+        `INSERT INTO ${kind.table} (${kind.idColumn}, ${kind.keyColumn}, cost, map_type, service_id, field_id, group_id, tenant_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [id, key, input.cost.toPlain(), input.type, input.serviceId, input.fieldId, input.groupId, input.tenantId],
+      );
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      throw input.fieldId ? exists('field', input.fieldId) : exists('service', input.serviceId ?? '');
+    }
+    return id;
+  }
+
+  private async deleteRule(kind: RuleKind, id: string): Promise<void> {
+    const rows = await this.sql.query(`DELETE FROM ${kind.table} WHERE ${kind.idColumn} = $1 RETURNING ${kind.idColumn}`, [id]);
+    if (rows.length === 0) throw kind.noSuch(id);
+  }
+
+  private async groupOfRule(kind: RuleKind, id: string): Promise<HashMapGroup> {
+    const [r] = await this.sql.query<{ group_id: string; name: string }>(
+      `SELECT g.group_id, g.name FROM ${kind.table} r JOIN hashmap_group g ON g.group_id = r.group_id WHERE r.${kind.idColumn} = $1`,
+      [id],
+    );
+    if (!r) throw kind.hasNoGroup(id);
+    return { groupId: r.group_id, name: r.name };
   }
 
   /**
@@ -432,20 +451,6 @@ export class HashMapStore {
       if (isUniqueViolation(err)) throw kind.exists(update.tenantId, id);
       throw err;
     }
-  }
-
-  async deleteThreshold(id: string): Promise<void> {
-    const rows = await this.sql.query('DELETE FROM hashmap_threshold WHERE threshold_id = $1 RETURNING threshold_id', [id]);
-    if (rows.length === 0) throw E.noSuchThreshold(id);
-  }
-
-  async groupOfThreshold(id: string): Promise<HashMapGroup> {
-    const [r] = await this.sql.query<{ group_id: string; name: string }>(
-      'SELECT g.group_id, g.name FROM hashmap_threshold t JOIN hashmap_group g ON g.group_id = t.group_id WHERE t.threshold_id = $1',
-      [id],
-    );
-    if (!r) throw E.thresholdHasNoGroup(id);
-    return { groupId: r.group_id, name: r.name };
   }
 
   /** An unknown group in an update's body is a client error (400). */
