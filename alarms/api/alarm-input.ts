@@ -85,6 +85,9 @@ function textList(body: Body, field: string): string[] {
 
 function oneOf<T extends string>(body: Body, field: string, allowed: readonly T[], fallback: T | undefined): T {
   const v = body[field];
+  // an absent field takes its default, but WSME checks an explicit null against the enum, as Aodh
+  // answers Heat, which sends null for every property a template leaves out (comparison_operator…)
+  if (v === null && fallback !== undefined) throw invalidField(field, 'None', `Value should be one of: ${(ENUM_ORDER[field] ?? allowed).join(', ')}`);
   if (v === undefined || v === null || v === '') {
     if (fallback === undefined) throw invalidField(field, 'None', 'Mandatory field missing.');
     return fallback;

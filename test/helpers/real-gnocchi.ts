@@ -16,7 +16,7 @@ export const ADMIN_AUTH = `Basic ${Buffer.from('admin:').toString('base64')}`;
 
 export interface RealGnocchi {
   readonly url: string;
-  /** value of the Authorization header */
+  /** value of the Authorization header (basic auth; with `keystone`, send a token instead) */
   readonly authorization: string;
   /** stops the API and metricd (PostgreSQL keeps running) */
   stop(): Promise<void>;
@@ -29,6 +29,8 @@ export interface GnocchiOptions {
   dir?: string;
   /** receives up.sh's progress lines; default: dropped */
   log?: (line: string) => void;
+  /** Keystone tokens instead of basic auth (GN_AUTH_MODE=keystone), validated as this service user */
+  keystone?: { url: string; user: string; password: string; project?: string };
 }
 
 /** What up.sh needs: `requires(...GNOCCHI_NEEDS)` on the tests that start it. */
@@ -39,5 +41,14 @@ export async function startRealGnocchi(options: GnocchiOptions = {}): Promise<Re
   const env: NodeJS.ProcessEnv = {};
   if (options.port !== undefined) env.GN_PORT = String(options.port);
   if (options.dir !== undefined) env.GN_DIR = options.dir;
+  if (options.keystone) {
+    Object.assign(env, {
+      GN_AUTH_MODE: 'keystone',
+      GN_KEYSTONE_URL: options.keystone.url,
+      GN_KEYSTONE_USER: options.keystone.user,
+      GN_KEYSTONE_PASSWORD: options.keystone.password,
+      GN_KEYSTONE_PROJECT: options.keystone.project ?? 'service',
+    });
+  }
   return { ...(await startScriptedService(UP, DOWN, env, options.log ?? (() => undefined))), authorization: ADMIN_AUTH };
 }

@@ -101,9 +101,13 @@ key_repository = $KS_DIR/fernet-keys
 [credential]
 key_repository = $KS_DIR/credential-keys
 [cache]
-# in-process: one uwsgi process, so a revocation invalidates the only cache there is
+# in-process: one uwsgi process, so a revocation invalidates the only cache there is.
+# memory_pickle, not memory: Keystone changes some of the dicts its cache hands out
+# (an EC2 credential loses its encrypted_blob when decrypted), and the plain memory
+# backend hands out the cached dict itself, so the next read of that credential fails
+# (KeyError, and heat-api-cfn's pre-signed signals with it)
 enabled = true
-backend = dogpile.cache.memory
+backend = dogpile.cache.memory_pickle
 CONF
 chown -R keystone:keystone "$KS_DIR"; chmod 750 "$KS_DIR"
 # keystone-manage's output goes to a log (eventlet prints harmless tracebacks at exit)

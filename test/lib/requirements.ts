@@ -50,10 +50,13 @@ export const DEBIAN_PACKAGES = {
   'cloudkitty-processor': "CloudKitty 17's processor code: rating usage read from tally and from the real Gnocchi",
   'cloudkitty-api': "CloudKitty 17's API: its hashmap rules, rated dataframes and totals",
   'python3-cloudkittyclient': 'the cloudkitty CLI reading the totals CloudKitty computed, and against tally\'s own rating API',
-  'python3-openstackclient': '`openstack rating …` against tally\'s rating API',
+  'python3-openstackclient': '`openstack rating …` against tally\'s rating API, and the openstack CLI python3-heatclient plugs into (`openstack stack …`)',
   'influxdb': "InfluxDB 1.6, CloudKitty 17's v2 storage: the real /v2/summary and /v2/dataframes to compare tally's with",
   'python3-influxdb': "CloudKitty 17's InfluxDB client",
-  'rabbitmq-server': "rabbitmqctl, to watch and drop the broker's queues and connections (the broker itself runs on the machine)",
+  'rabbitmq-server': "rabbitmqctl, to watch and drop the broker's queues and connections (the broker itself runs on the machine), and the real Heat's own vhost",
+  'heat-api': "Heat 19's API and CFN API (heat-wsgi-api, heat-wsgi-api-cfn): the autoscaling end-to-end test signals them from tally's alarms",
+  'heat-engine': "Heat 19's engine: creates the stacks' alarms in tally through the catalog and scales their groups",
+  'python3-heatclient': "`openstack stack …`: the user's side of the Heat end-to-end test",
 } as const satisfies Record<string, string>;
 
 export type DebianPackage = keyof typeof DEBIAN_PACKAGES;
