@@ -67,7 +67,7 @@ export function agentCommand(program: Command): void {
         import('../agents/exposition/exposition.js'),
         import('../agents/polling.js'),
       ]);
-      const agent = await startAgent({
+      await untilSignalled('tally agent', () => startAgent({
         libvirtUri: setting(flags.libvirtUri, DEFAULTS.libvirt),
         ovsdb: setting(flags.ovsdb, DEFAULTS.ovsdb),
         cephConf: setting(flags.cephConf, DEFAULTS.ceph),
@@ -82,7 +82,6 @@ export function agentCommand(program: Command): void {
         novaHost: flags.novaHost,
         exposition: new CeilometerExposition({ exporterNames: flags.libvirtExporterNames === true }),
         log,
-      });
-      await untilSignalled('tally agent', () => agent.stop());
+      }));
     });
 }

@@ -291,6 +291,5 @@ export async function startAlarmsServer(config: Config, say: (line: string) => v
 
 /** Runs until SIGTERM or SIGINT, then stops gracefully: requests finish, storage is flushed and closed. */
 export async function runUntilSignalled(config: Config, roles?: Roles | 'alarms' | 'rating'): Promise<void> {
-  const server = roles === 'alarms' ? await startAlarmsServer(config) : roles === 'rating' ? await startRatingServer(config) : await startServer(config, console.log, roles);
-  await untilSignalled('tally', () => server.stop());
+  await untilSignalled('tally', () => (roles === 'alarms' ? startAlarmsServer(config) : roles === 'rating' ? startRatingServer(config) : startServer(config, console.log, roles)));
 }
