@@ -33,6 +33,8 @@ export interface MirrorBacklog {
 }
 
 export class MirrorLog {
+  private readonly droppedBy = new Map<string, number>();
+
   constructor(
     private readonly root: RootDatabase,
     private readonly entries: Database<Buffer, MirrorKey>,
@@ -130,10 +132,15 @@ export class MirrorLog {
     return s.pageSize * (s.treeBranchPageCount + s.treeLeafPageCount + s.overflowPages);
   }
 
+  /** Measures given up by `bound` in this process, per sink, whichever sink's delivery loop ran it. */
+  dropped(sink: string): number {
+    return this.droppedBy.get(sink) ?? 0;
+  }
+
   /**
    * Keeps the log under `maxBytes`: while it is larger, the oldest entry is
    * given up, as delivered, by every sink still waiting for it. Returns the
-   * measures given up per sink.
+   * measures given up per sink by this call (`dropped` keeps the totals).
    */
   async bound(maxBytes: number): Promise<Map<string, number>> {
     const dropped = new Map<string, number>();
@@ -150,6 +157,7 @@ export class MirrorLog {
       });
     }
     await this.root.flushed;
+    for (const [sink, measures] of dropped) this.droppedBy.set(sink, this.dropped(sink) + measures);
     return dropped;
   }
 

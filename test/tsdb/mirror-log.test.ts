@@ -102,6 +102,9 @@ describe('mirror log', () => {
     assert.equal(left[0].seq, entries[gone].seq, 'the oldest went first');
     assert.equal(dropped.get('slow'), gone * 4000);
     assert.equal(dropped.get('fast') ?? 0, Math.max(0, gone - 10) * 4000, 'fast only loses what it had not delivered');
+    // the totals are kept per sink, whichever sink's loop ran the bound
+    assert.equal(engine.mirror.dropped('slow'), gone * 4000);
+    assert.equal(engine.mirror.dropped('fast'), Math.max(0, gone - 10) * 4000);
     assert.equal(engine.mirror.backlog('slow').entries, left.length);
   });
 });
